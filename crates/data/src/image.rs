@@ -1,0 +1,498 @@
+//! The image type of denoise-lab: planar `f32` `[channels, height, width]`, nominal range [0, 1],
+//! with loading of every format the `image` crate decodes and PNG saving (8- or 16-bit).
+
+use std::io::Cursor;
+use std::path::Path;
+
+use image::{DynamicImage, ImageFormat, ImageReader, Limits};
+use serde::{Deserialize, Serialize};
+
+use crate::{DataError, atomic::write_bytes_atomically};
+
+/// Gray or RGB: what an image is converted to on loading.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ColorMode {
+    /// One channel (Rec. 709 luma of colour sources, as the `image` crate converts).
+    Gray,
+    /// Three channels, alpha dropped.
+    Rgb,
+}
+
+impl ColorMode {
+    /// 1 for gray, 3 for RGB.
+    pub fn channels(self) -> usize {
+        match self {
+            Self::Gray => 1,
+            Self::Rgb => 3,
+        }
+    }
+
+    /// The mode with this many channels, if any.
+    pub fn from_channels(channels: usize) -> Option<Self> {
+        match channels {
+            1 => Some(Self::Gray),
+            3 => Some(Self::Rgb),
+            _ => None,
+        }
+    }
+}
+
+/// Bit depth of saved PNGs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BitDepth {
+    /// 8 bits a sample (values rounded to k/255).
+    #[default]
+    Eight,
+    /// 16 bits a sample (values rounded to k/65535).
+    Sixteen,
+}
+
+/// Decoding limits: a header beyond them is refused before any pixel buffer is allocated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DecodeLimits {
+    /// Largest width or height accepted.
+    pub max_side: u32,
+    /// Largest decoded buffer, in bytes.
+    pub max_bytes: u64,
+}
+
+impl Default for DecodeLimits {
+    /// 16384 pixels a side and 1 GiB decoded: far above denoising datasets (DIV2K is 2040 wide).
+    fn default() -> Self {
+        Self {
+            max_side: 16_384,
+            max_bytes: 1 << 30,
+        }
+    }
+}
+
+/// A planar `f32` image `[channels, height, width]` with channels 1 or 3, nominal range [0, 1]
+/// (noise may take values outside it; nothing clips implicitly).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Image {
+    data: Vec<f32>,
+    channels: usize,
+    height: usize,
+    width: usize,
+}
+
+impl Image {
+    /// Wraps a planar buffer; fails when `channels` is not 1 or 3 or the length does not match.
+    pub fn new(
+        data: Vec<f32>,
+        channels: usize,
+        height: usize,
+        width: usize,
+    ) -> Result<Self, DataError> {
+        if channels != 1 && channels != 3 {
+            return Err(DataError::Channels {
+                context: "image".into(),
+                got: channels,
+                expected: 1,
+            });
+        }
+        if data.len() != channels * height * width {
+            return Err(DataError::Parameter {
+                name: "image buffer length",
+                value: data.len().to_string(),
+                expected: "channels × height × width values",
+            });
+        }
+        Ok(Self {
+            data,
+            channels,
+            height,
+            width,
+        })
+    }
+
+    /// An image filled with one value.
+    pub fn filled(channels: usize, height: usize, width: usize, value: f32) -> Self {
+        assert!(channels == 1 || channels == 3, "channels must be 1 or 3");
+        Self {
+            data: vec![value; channels * height * width],
+            channels,
+            height,
+            width,
+        }
+    }
+
+    /// An image of the same shape with every value mapped through `f`.
+    pub fn map(&self, f: impl Fn(f32) -> f32) -> Self {
+        Self {
+            data: self.data.iter().map(|&v| f(v)).collect(),
+            channels: self.channels,
+            height: self.height,
+            width: self.width,
+        }
+    }
+
+    /// Values combined pairwise with another image of the same shape.
+    pub fn zip_map(&self, other: &Image, f: impl Fn(f32, f32) -> f32) -> Self {
+        assert_eq!(self.shape(), other.shape(), "zip_map needs equal shapes");
+        Self {
+            data: self
+                .data
+                .iter()
+                .zip(&other.data)
+                .map(|(&a, &b)| f(a, b))
+                .collect(),
+            channels: self.channels,
+            height: self.height,
+            width: self.width,
+        }
+    }
+
+    /// All values, planar.
+    pub fn as_slice(&self) -> &[f32] {
+        &self.data
+    }
+
+    /// All values, planar, mutable.
+    pub fn as_mut_slice(&mut self) -> &mut [f32] {
+        &mut self.data
+    }
+
+    /// Consumes the image, returning its planar buffer.
+    pub fn into_vec(self) -> Vec<f32> {
+        self.data
+    }
+
+    /// Number of channels (1 or 3).
+    pub fn channels(&self) -> usize {
+        self.channels
+    }
+
+    /// Height in pixels.
+    pub fn height(&self) -> usize {
+        self.height
+    }
+
+    /// Width in pixels.
+    pub fn width(&self) -> usize {
+        self.width
+    }
+
+    /// `[channels, height, width]`.
+    pub fn shape(&self) -> [usize; 3] {
+        [self.channels, self.height, self.width]
+    }
+
+    /// The value of channel `c` at row `y`, column `x`.
+    #[inline]
+    pub fn at(&self, c: usize, y: usize, x: usize) -> f32 {
+        self.data[(c * self.height + y) * self.width + x]
+    }
+
+    /// Every value clipped to [0, 1].
+    pub fn clipped(&self) -> Self {
+        self.map(|v| v.clamp(0.0, 1.0))
+    }
+
+    /// The `size_h × size_w` window whose top-left corner is `(y0, x0)`.
+    pub fn crop(&self, y0: usize, x0: usize, size_h: usize, size_w: usize) -> Self {
+        assert!(
+            y0 + size_h <= self.height && x0 + size_w <= self.width,
+            "crop out of bounds"
+        );
+        let mut data = Vec::with_capacity(self.channels * size_h * size_w);
+        for c in 0..self.channels {
+            for y in y0..y0 + size_h {
+                let start = (c * self.height + y) * self.width + x0;
+                data.extend_from_slice(&self.data[start..start + size_w]);
+            }
+        }
+        Self {
+            data,
+            channels: self.channels,
+            height: size_h,
+            width: size_w,
+        }
+    }
+
+    /// Decodes an image file (PNG, JPEG, TIFF incl. 16-bit, BMP, WebP) with default limits.
+    pub fn load(path: &Path, mode: ColorMode) -> Result<Self, DataError> {
+        Self::load_with_limits(path, mode, DecodeLimits::default())
+    }
+
+    /// Decodes an image file, refusing headers beyond `limits` before allocating.
+    pub fn load_with_limits(
+        path: &Path,
+        mode: ColorMode,
+        limits: DecodeLimits,
+    ) -> Result<Self, DataError> {
+        let bytes = std::fs::read(path).map_err(|e| DataError::io("cannot read", path, e))?;
+        Self::decode(&bytes, path, mode, limits)
+    }
+
+    /// Decodes an in-memory file; `path` is only used in messages and to guess the format when the
+    /// content does not tell it.
+    pub fn decode(
+        bytes: &[u8],
+        path: &Path,
+        mode: ColorMode,
+        limits: DecodeLimits,
+    ) -> Result<Self, DataError> {
+        Ok(Self::from_dynamic(
+            &decode_dynamic(bytes, path, limits)?,
+            mode,
+        ))
+    }
+
+    /// Decodes a file in its own colour: gray files (with or without alpha) as 1 channel, colour
+    /// files as 3.
+    pub fn load_native(path: &Path) -> Result<Self, DataError> {
+        let bytes = std::fs::read(path).map_err(|e| DataError::io("cannot read", path, e))?;
+        let img = decode_dynamic(&bytes, path, DecodeLimits::default())?;
+        let mode = if img.color().has_color() {
+            ColorMode::Rgb
+        } else {
+            ColorMode::Gray
+        };
+        Ok(Self::from_dynamic(&img, mode))
+    }
+
+    /// Converts a decoded `image` crate image (any depth) to planar `f32` in [0, 1].
+    pub fn from_dynamic(img: &DynamicImage, mode: ColorMode) -> Self {
+        let (w, h) = (img.width() as usize, img.height() as usize);
+        match mode {
+            ColorMode::Gray => Self {
+                data: img.to_luma32f().into_raw(),
+                channels: 1,
+                height: h,
+                width: w,
+            },
+            ColorMode::Rgb => {
+                let inter = img.to_rgb32f().into_raw();
+                let n = h * w;
+                let mut data = vec![0.0f32; 3 * n];
+                for (i, px) in inter.chunks_exact(3).enumerate() {
+                    data[i] = px[0];
+                    data[n + i] = px[1];
+                    data[2 * n + i] = px[2];
+                }
+                Self {
+                    data,
+                    channels: 3,
+                    height: h,
+                    width: w,
+                }
+            }
+        }
+    }
+
+    /// Encodes as PNG bytes; values are clipped to [0, 1] and rounded to the nearest level.
+    pub fn to_png_bytes(&self, depth: BitDepth) -> Result<Vec<u8>, image::ImageError> {
+        let n = self.height * self.width;
+        let (w, h) = (self.width as u32, self.height as u32);
+        let interleaved = |scale: f32| -> Vec<f32> {
+            let mut out = Vec::with_capacity(self.data.len());
+            for i in 0..n {
+                for c in 0..self.channels {
+                    out.push((self.data[c * n + i].clamp(0.0, 1.0) * scale).round());
+                }
+            }
+            out
+        };
+        let dynamic = match (depth, self.channels) {
+            (BitDepth::Eight, 1) => DynamicImage::ImageLuma8(
+                image::GrayImage::from_raw(
+                    w,
+                    h,
+                    interleaved(255.0).iter().map(|&v| v as u8).collect(),
+                )
+                .expect("buffer size matches"),
+            ),
+            (BitDepth::Eight, _) => DynamicImage::ImageRgb8(
+                image::RgbImage::from_raw(
+                    w,
+                    h,
+                    interleaved(255.0).iter().map(|&v| v as u8).collect(),
+                )
+                .expect("buffer size matches"),
+            ),
+            (BitDepth::Sixteen, 1) => DynamicImage::ImageLuma16(
+                image::ImageBuffer::from_raw(
+                    w,
+                    h,
+                    interleaved(65535.0).iter().map(|&v| v as u16).collect(),
+                )
+                .expect("buffer size matches"),
+            ),
+            (BitDepth::Sixteen, _) => DynamicImage::ImageRgb16(
+                image::ImageBuffer::from_raw(
+                    w,
+                    h,
+                    interleaved(65535.0).iter().map(|&v| v as u16).collect(),
+                )
+                .expect("buffer size matches"),
+            ),
+        };
+        let mut bytes = Vec::new();
+        dynamic.write_to(&mut Cursor::new(&mut bytes), ImageFormat::Png)?;
+        Ok(bytes)
+    }
+
+    /// Saves as PNG through a temporary file and a rename (never a half-written file).
+    pub fn save_png(&self, path: &Path, depth: BitDepth) -> Result<(), DataError> {
+        let bytes = self.to_png_bytes(depth).map_err(|e| DataError::Encode {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        write_bytes_atomically(path, &bytes)
+    }
+}
+
+fn decode_dynamic(
+    bytes: &[u8],
+    path: &Path,
+    limits: DecodeLimits,
+) -> Result<DynamicImage, DataError> {
+    let decode_err = |message: String| DataError::Decode {
+        path: path.to_path_buf(),
+        message,
+    };
+    if bytes.is_empty() {
+        return Err(decode_err("the file is empty (0 bytes)".into()));
+    }
+    let mut reader = ImageReader::new(Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|e| decode_err(e.to_string()))?;
+    if reader.format().is_none() {
+        reader.set_format(
+            ImageFormat::from_path(path)
+                .map_err(|_| decode_err("unrecognised image format".into()))?,
+        );
+    }
+    let mut l = Limits::default();
+    l.max_image_width = Some(limits.max_side);
+    l.max_image_height = Some(limits.max_side);
+    l.max_alloc = Some(limits.max_bytes);
+    reader.limits(l);
+    reader.decode().map_err(|e| match e {
+        image::ImageError::Limits(le) => DataError::TooLarge {
+            path: path.to_path_buf(),
+            message: le.to_string(),
+            max_side: limits.max_side,
+            max_mib: limits.max_bytes >> 20,
+        },
+        other => decode_err(other.to_string()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ramp(channels: usize, h: usize, w: usize) -> Image {
+        let data = (0..channels * h * w)
+            .map(|i| (i % 256) as f32 / 255.0)
+            .collect();
+        Image::new(data, channels, h, w).unwrap()
+    }
+
+    #[test]
+    fn png_round_trip_8_and_16_bit() {
+        let dir = tempfile::tempdir().unwrap();
+        for channels in [1, 3] {
+            let img = ramp(channels, 5, 7);
+            let p8 = dir.path().join(format!("a{channels}.png"));
+            img.save_png(&p8, BitDepth::Eight).unwrap();
+            let back = Image::load(&p8, ColorMode::from_channels(channels).unwrap()).unwrap();
+            assert_eq!(back, img, "k/255 values survive 8-bit PNG exactly");
+            let fine = img.map(|v| v * 0.5 + 1.0 / 65535.0);
+            let p16 = dir.path().join(format!("b{channels}.png"));
+            fine.save_png(&p16, BitDepth::Sixteen).unwrap();
+            let back = Image::load(&p16, ColorMode::from_channels(channels).unwrap()).unwrap();
+            for (a, b) in back.as_slice().iter().zip(fine.as_slice()) {
+                assert!((a - b).abs() <= 0.5 / 65535.0 + 1e-7, "{a} vs {b}");
+            }
+        }
+    }
+
+    #[test]
+    fn hostile_header_is_refused_without_allocating() {
+        // A valid PNG signature and IHDR claiming 60000×60000 RGBA, then nothing.
+        let mut png = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
+        let mut ihdr = Vec::new();
+        ihdr.extend_from_slice(b"IHDR");
+        ihdr.extend_from_slice(&60000u32.to_be_bytes());
+        ihdr.extend_from_slice(&60000u32.to_be_bytes());
+        ihdr.extend_from_slice(&[8, 6, 0, 0, 0]);
+        png.extend_from_slice(&13u32.to_be_bytes());
+        png.extend_from_slice(&ihdr);
+        png.extend_from_slice(&crc32(&ihdr).to_be_bytes());
+        let err = Image::decode(
+            &png,
+            Path::new("huge.png"),
+            ColorMode::Gray,
+            DecodeLimits::default(),
+        )
+        .unwrap_err();
+        assert!(matches!(err, DataError::TooLarge { .. }), "{err}");
+        assert!(err.to_string().contains("huge.png"));
+    }
+
+    /// CRC-32 (IEEE) as PNG chunks use it.
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut crc = 0xFFFF_FFFFu32;
+        for &b in bytes {
+            crc ^= u32::from(b);
+            for _ in 0..8 {
+                crc = if crc & 1 != 0 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        !crc
+    }
+
+    #[test]
+    fn empty_and_garbage_files_are_decode_errors_naming_the_file() {
+        for (bytes, name) in [
+            (&b""[..], "empty.png"),
+            (&b"hello, not a png"[..], "text.png"),
+        ] {
+            let err = Image::decode(
+                bytes,
+                Path::new(name),
+                ColorMode::Gray,
+                DecodeLimits::default(),
+            )
+            .unwrap_err();
+            assert!(matches!(err, DataError::Decode { .. }), "{err}");
+            assert!(err.to_string().contains(name), "{err}");
+        }
+    }
+
+    #[test]
+    fn crop_takes_the_window() {
+        let img = ramp(3, 4, 5);
+        let c = img.crop(1, 2, 2, 3);
+        assert_eq!(c.shape(), [3, 2, 3]);
+        assert_eq!(c.at(2, 1, 2), img.at(2, 2, 4));
+        assert_eq!(c.at(0, 0, 0), img.at(0, 1, 2));
+    }
+
+    #[test]
+    fn rgb_loads_planar_and_gray_converts() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("c.png");
+        let mut rgb = image::RgbImage::new(2, 1);
+        rgb.put_pixel(0, 0, image::Rgb([255, 0, 0]));
+        rgb.put_pixel(1, 0, image::Rgb([0, 0, 255]));
+        rgb.save(&p).unwrap();
+        let img = Image::load(&p, ColorMode::Rgb).unwrap();
+        assert_eq!(img.as_slice(), &[1.0, 0.0, 0.0, 0.0, 0.0, 1.0]);
+        let gray = Image::load(&p, ColorMode::Gray).unwrap();
+        assert_eq!(gray.channels(), 1);
+        assert!(
+            gray.at(0, 0, 0) > gray.at(0, 0, 1),
+            "red is brighter than blue in luma"
+        );
+    }
+}

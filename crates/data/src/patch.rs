@@ -1,0 +1,330 @@
+//! Training pairs: random patches with the 8 flips/rotations, noisy inputs and corrupted targets;
+//! and full-image evaluation pairs.
+//!
+//! Pair `g` (a global counter: step × batch + position) depends only on `(seed, g)`: the same seed
+//! gives the same pairs whatever the thread count or the order they are asked for, and a resumed
+//! run continues the stream exactly.
+
+use std::sync::Arc;
+
+use rand::RngExt;
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    DataError, Image, LabelSpec, NoiseSpec,
+    seed::{Domain, stream},
+};
+
+/// A training or evaluation example.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pair {
+    /// What the network sees: the clean image with input noise.
+    pub input: Image,
+    /// What the loss compares with: the clean image with label corruption.
+    pub target: Image,
+    /// The truth, for metrics.
+    pub clean: Image,
+}
+
+/// How inputs and targets are made from a clean image.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct Corruption {
+    /// Noise on the input.
+    pub noise: NoiseSpec,
+    /// Clip noisy inputs to [0, 1] (targets are never clipped).
+    pub clip_input: bool,
+    /// Corruption of the target.
+    pub labels: LabelSpec,
+}
+
+impl Corruption {
+    /// The pair for `clean`, with input noise from `seed/domain/index` and label corruption from
+    /// an independent stream.
+    pub fn make_pair(&self, clean: Image, seed: u64, domain: Domain, index: u64) -> Pair {
+        let mut rng_in = stream(seed, domain, index);
+        let mut rng_lab = stream(seed ^ 0x5EED_1AB3_15C0_FFEE, domain, index);
+        let input = self.noise.apply(&clean, &mut rng_in, self.clip_input);
+        let target = self.labels.corrupt(&clean, &mut rng_lab);
+        Pair {
+            input,
+            target,
+            clean,
+        }
+    }
+}
+
+/// One of the 8 symmetries of the square: `k % 4` quarter turns, mirrored when `k >= 4`.
+pub fn dihedral(image: &Image, k: u8) -> Image {
+    let (c, h, w) = (image.channels(), image.height(), image.width());
+    let turns = k % 4;
+    let (oh, ow) = if turns.is_multiple_of(2) {
+        (h, w)
+    } else {
+        (w, h)
+    };
+    let mut data = Vec::with_capacity(c * h * w);
+    for ch in 0..c {
+        for y in 0..oh {
+            for x in 0..ow {
+                let x = if k >= 4 { ow - 1 - x } else { x };
+                // Source coordinates of output (y, x) after `turns` counter-clockwise quarter turns.
+                let (sy, sx) = match turns {
+                    0 => (y, x),
+                    1 => (x, w - 1 - y),
+                    2 => (h - 1 - y, w - 1 - x),
+                    _ => (h - 1 - x, y),
+                };
+                data.push(image.at(ch, sy, sx));
+            }
+        }
+    }
+    Image::new(data, c, oh, ow).expect("same number of values")
+}
+
+/// Settings of a [`PatchSampler`].
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct PatchConfig {
+    /// Side of the square patches.
+    pub patch: usize,
+    /// Apply a random flip/rotation (one of 8) to each patch.
+    pub augment: bool,
+    /// Patches that make one epoch.
+    pub patches_per_epoch: usize,
+    /// Seed of positions, augmentations, noise and labels.
+    pub seed: u64,
+}
+
+/// Draws training pairs from a set of clean images.
+#[derive(Debug, Clone)]
+pub struct PatchSampler {
+    images: Arc<[Image]>,
+    config: PatchConfig,
+    corruption: Corruption,
+}
+
+impl PatchSampler {
+    /// A sampler; every image must be at least `patch` pixels a side, and all must have the same
+    /// channel count.
+    pub fn new(
+        images: Vec<Image>,
+        config: PatchConfig,
+        corruption: Corruption,
+    ) -> Result<Self, DataError> {
+        if config.patch == 0 {
+            return Err(DataError::Parameter {
+                name: "--patch",
+                value: "0".into(),
+                expected: "a patch side >= 1 (40 is DnCNN's)",
+            });
+        }
+        if config.patches_per_epoch == 0 {
+            return Err(DataError::Parameter {
+                name: "patches per epoch",
+                value: "0".into(),
+                expected: "at least 1",
+            });
+        }
+        let Some(first) = images.first() else {
+            return Err(DataError::Parameter {
+                name: "training images",
+                value: "none".into(),
+                expected: "at least one image",
+            });
+        };
+        let channels = first.channels();
+        for (i, img) in images.iter().enumerate() {
+            if img.height() < config.patch || img.width() < config.patch {
+                return Err(DataError::TooSmall {
+                    path: format!("training image #{i}").into(),
+                    height: img.height(),
+                    width: img.width(),
+                    patch: config.patch,
+                });
+            }
+            if img.channels() != channels {
+                return Err(DataError::Channels {
+                    context: format!("training image #{i}"),
+                    got: img.channels(),
+                    expected: channels,
+                });
+            }
+        }
+        Ok(Self {
+            images: images.into(),
+            config,
+            corruption,
+        })
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &PatchConfig {
+        &self.config
+    }
+
+    /// The corruption applied.
+    pub fn corruption(&self) -> &Corruption {
+        &self.corruption
+    }
+
+    /// Channel count of the pairs.
+    pub fn channels(&self) -> usize {
+        self.images[0].channels()
+    }
+
+    /// The clean patch number `index`: source image, position and symmetry from `(seed, index)`.
+    pub fn clean_patch(&self, index: u64) -> Image {
+        let mut rng = stream(self.config.seed, Domain::Patches, index);
+        let img = &self.images[rng.random_range(0..self.images.len())];
+        let p = self.config.patch;
+        let y0 = rng.random_range(0..=img.height() - p);
+        let x0 = rng.random_range(0..=img.width() - p);
+        let crop = img.crop(y0, x0, p, p);
+        if self.config.augment {
+            dihedral(&crop, rng.random_range(0..8u8))
+        } else {
+            crop
+        }
+    }
+
+    /// Pair number `index` of the endless stream.
+    pub fn pair(&self, index: u64) -> Pair {
+        self.corruption.make_pair(
+            self.clean_patch(index),
+            self.config.seed,
+            Domain::InputNoise,
+            index,
+        )
+    }
+
+    /// The `batch` pairs of training step `step`: indices `step·batch .. (step+1)·batch`.
+    pub fn batch_pairs(&self, step: u64, batch: usize) -> Vec<Pair> {
+        let start = step * batch as u64;
+        (start..start + batch as u64)
+            .map(|i| self.pair(i))
+            .collect()
+    }
+
+    /// The pairs of one epoch.
+    pub fn epoch(&self, epoch: u64) -> impl Iterator<Item = Pair> + '_ {
+        let n = self.config.patches_per_epoch as u64;
+        (epoch * n..(epoch + 1) * n).map(move |i| self.pair(i))
+    }
+}
+
+/// Full-image evaluation pairs (no cropping), with noise fixed by `seed` so every evaluation of a
+/// run, and every run of a comparison, sees the same inputs.
+pub fn evaluation_pairs(images: &[Image], corruption: &Corruption, seed: u64) -> Vec<Pair> {
+    images
+        .iter()
+        .enumerate()
+        .map(|(i, img)| corruption.make_pair(img.clone(), seed, Domain::Evaluation, i as u64))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn numbered(h: usize, w: usize) -> Image {
+        Image::new((0..h * w).map(|i| i as f32).collect(), 1, h, w).unwrap()
+    }
+
+    #[test]
+    fn dihedral_gives_eight_distinct_symmetries() {
+        let img = numbered(3, 3);
+        let all: Vec<Image> = (0..8).map(|k| dihedral(&img, k)).collect();
+        for i in 0..8 {
+            for j in i + 1..8 {
+                assert_ne!(all[i], all[j], "symmetries {i} and {j} coincide");
+            }
+        }
+        assert_eq!(all[0], img);
+        // Four quarter turns are the identity; a mirror twice is the identity.
+        let r = dihedral(&dihedral(&dihedral(&dihedral(&img, 1), 1), 1), 1);
+        assert_eq!(r, img);
+        assert_eq!(dihedral(&dihedral(&img, 4), 4), img);
+        // Non-square: a quarter turn swaps the sides.
+        assert_eq!(dihedral(&numbered(2, 5), 1).shape(), [1, 5, 2]);
+    }
+
+    fn sampler(seed: u64) -> PatchSampler {
+        let images = vec![numbered(20, 30), numbered(25, 25)];
+        let corruption = Corruption {
+            noise: "gaussian:25".parse().unwrap(),
+            clip_input: false,
+            labels: "outliers:0.1:1".parse().unwrap(),
+        };
+        let config = PatchConfig {
+            patch: 8,
+            augment: true,
+            patches_per_epoch: 16,
+            seed,
+        };
+        PatchSampler::new(images, config, corruption).unwrap()
+    }
+
+    #[test]
+    fn pairs_depend_only_on_seed_and_index() {
+        let s = sampler(4);
+        let forward: Vec<Pair> = (0..10).map(|i| s.pair(i)).collect();
+        let backward: Vec<Pair> = (0..10).rev().map(|i| s.pair(i)).collect();
+        for (i, p) in forward.iter().enumerate() {
+            assert_eq!(p, &backward[9 - i]);
+        }
+        assert_eq!(s.batch_pairs(2, 3)[1], s.pair(7));
+        assert_ne!(sampler(5).pair(0), s.pair(0));
+        // Threads do not change anything: pairs made on other threads are equal.
+        let handles: Vec<_> = (0..4u64)
+            .map(|i| {
+                let s = s.clone();
+                std::thread::spawn(move || s.pair(i))
+            })
+            .collect();
+        for (i, h) in handles.into_iter().enumerate() {
+            assert_eq!(h.join().unwrap(), forward[i]);
+        }
+    }
+
+    #[test]
+    fn patches_are_crops_of_the_clean_images_and_inputs_are_noisy() {
+        let s = sampler(1);
+        let p = s.pair(3);
+        assert_eq!(p.input.shape(), [1, 8, 8]);
+        assert_ne!(p.input, p.clean);
+        assert_ne!(
+            p.target, p.clean,
+            "10 % outliers over 64 pixels: some differ"
+        );
+        assert!(s.epoch(1).count() == 16);
+    }
+
+    #[test]
+    fn zero_patch_and_small_images_are_refused() {
+        let c = *sampler(0).corruption();
+        let cfg = PatchConfig {
+            patch: 0,
+            augment: false,
+            patches_per_epoch: 1,
+            seed: 0,
+        };
+        assert!(PatchSampler::new(vec![numbered(4, 4)], cfg, c).is_err());
+        let cfg = PatchConfig { patch: 5, ..cfg };
+        let err = PatchSampler::new(vec![numbered(4, 4)], cfg, c).unwrap_err();
+        assert!(
+            err.to_string().contains("smaller than the 5×5 patch"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn evaluation_pairs_are_full_images_with_fixed_noise() {
+        let c = *sampler(0).corruption();
+        let imgs = vec![numbered(9, 11)];
+        let a = evaluation_pairs(&imgs, &c, 3);
+        let b = evaluation_pairs(&imgs, &c, 3);
+        assert_eq!(a, b);
+        assert_eq!(a[0].input.shape(), [1, 9, 11]);
+    }
+}

@@ -1,0 +1,5 @@
+//! Integration tests of denoise-metrics: reference values and metric properties.
+
+mod properties;
+mod reference;
+mod util;
