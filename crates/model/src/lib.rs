@@ -1,0 +1,17 @@
+//! The denoisers of denoise-lab and their configs. No backend is chosen here: models are built
+//! on whatever `burn::tensor::Device` the caller gives.
+//!
+//! - [`dncnn`]: the DnCNN family (Zhang et al., IEEE TIP 2017): a plain stack of 3×3 convolutions
+//!   with ReLU and optional batch norm, predicting the noise (residual learning).
+//! - [`init`]: Kaiming-normal initialisation drawn on the host from a seed, so the same seed gives
+//!   bit-identical weights on every backend.
+//! - [`preset`]: the named sizes `tiny` and `dncnn`.
+//!
+//! A second architecture is one new module beside `dncnn` with its own config and `forward`.
+
+pub mod dncnn;
+pub mod init;
+pub mod preset;
+
+pub use dncnn::{Denoiser, DenoiserConfig};
+pub use preset::Preset;
