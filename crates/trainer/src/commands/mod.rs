@@ -1,0 +1,22 @@
+//! One module per subcommand; `run` dispatches.
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+
+use crate::cli::{Cli, Command};
+
+mod denoise;
+mod devices;
+mod eval;
+mod train;
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Train(args) => train::run(&args),
+        Command::Eval(args) => eval::run(&args),
+        Command::Denoise(args) => denoise::run(&args),
+        Command::Devices => devices::run(),
+    }
+}

@@ -1,0 +1,370 @@
+//! The record of a training run: every setting, resolved, saved as `config.json` before the first
+//! step. `--config FILE` reads the same format (any subset of keys); flags override it.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use anyhow::{Context, Result, bail};
+use denoise_data::{ColorMode, Corruption, LabelSpec, NoiseSpec, OnBadImage};
+use denoise_model::{DenoiserConfig, Preset};
+use serde::{Deserialize, Serialize};
+
+use crate::backend::BackendChoice;
+use crate::loss::LossSpec;
+use crate::optim::{OptimSpec, Schedule};
+
+/// Where training images come from.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub enum DataSource {
+    /// The built-in procedural set.
+    #[default]
+    Synthetic,
+    /// A folder of images.
+    Folder(PathBuf),
+}
+
+impl FromStr for DataSource {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.is_empty() {
+            return Err("--data: give `synthetic` or a folder of images".into());
+        }
+        Ok(if s == "synthetic" {
+            Self::Synthetic
+        } else {
+            Self::Folder(PathBuf::from(s))
+        })
+    }
+}
+
+impl fmt::Display for DataSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Synthetic => f.write_str("synthetic"),
+            Self::Folder(p) => write!(f, "{}", p.display()),
+        }
+    }
+}
+
+impl TryFrom<String> for DataSource {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
+    }
+}
+
+impl From<DataSource> for String {
+    fn from(d: DataSource) -> Self {
+        d.to_string()
+    }
+}
+
+/// Data settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields, default)]
+pub struct DataConfig {
+    /// `synthetic` or a folder.
+    pub source: DataSource,
+    /// Gray or RGB.
+    pub color: ColorMode,
+    /// Folder data: share of images held out for validation.
+    pub val_fraction: f64,
+    /// Synthetic data: number of training images.
+    pub train_images: usize,
+    /// Synthetic data: number of validation images.
+    pub val_images: usize,
+    /// Synthetic data: side of the training images.
+    pub train_size: usize,
+    /// Synthetic data: side of the validation images.
+    pub val_size: usize,
+    /// Folder data: fail or skip on bad files.
+    pub on_bad_image: OnBadImage,
+}
+
+impl Default for DataConfig {
+    fn default() -> Self {
+        Self {
+            source: DataSource::Synthetic,
+            color: ColorMode::Gray,
+            val_fraction: 0.1,
+            train_images: 64,
+            val_images: 4,
+            train_size: 96,
+            val_size: 64,
+            on_bad_image: OnBadImage::Fail,
+        }
+    }
+}
+
+/// Model settings: a preset with optional overrides.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields, default)]
+pub struct ModelConfig {
+    /// `tiny` or `dncnn`.
+    pub preset: Preset,
+    /// Override of the preset's depth.
+    pub depth: Option<usize>,
+    /// Override of the preset's width.
+    pub width: Option<usize>,
+    /// Override of the preset's batch norm.
+    pub batch_norm: Option<bool>,
+    /// Residual learning (predict the noise).
+    pub residual: bool,
+}
+
+impl Default for ModelConfig {
+    fn default() -> Self {
+        Self {
+            preset: Preset::Tiny,
+            depth: None,
+            width: None,
+            batch_norm: None,
+            residual: true,
+        }
+    }
+}
+
+impl ModelConfig {
+    /// The denoiser config for `channels`, with overrides applied and the init seed set.
+    pub fn resolve(&self, channels: usize, seed: u64) -> DenoiserConfig {
+        let base = self.preset.config(channels);
+        DenoiserConfig {
+            depth: self.depth.unwrap_or(base.depth),
+            width: self.width.unwrap_or(base.width),
+            batch_norm: self.batch_norm.unwrap_or(base.batch_norm),
+            residual: self.residual,
+            init_seed: seed,
+            ..base
+        }
+    }
+
+    /// The same settings with the preset's values written out, for the saved record.
+    pub fn resolved(&self, channels: usize) -> Self {
+        let c = self.resolve(channels, 0);
+        Self {
+            preset: self.preset,
+            depth: Some(c.depth),
+            width: Some(c.width),
+            batch_norm: Some(c.batch_norm),
+            residual: c.residual,
+        }
+    }
+}
+
+/// Optimizer settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields, default)]
+pub struct OptimConfig {
+    /// The optimizer.
+    pub optimizer: OptimSpec,
+    /// Base learning rate; `None` takes the optimizer's default.
+    pub lr: Option<f64>,
+    /// Weight decay (0 = none).
+    pub weight_decay: f64,
+    /// Clip the global gradient norm to this value.
+    pub grad_clip: Option<f64>,
+    /// Learning-rate schedule.
+    pub schedule: Schedule,
+}
+
+impl Default for OptimConfig {
+    fn default() -> Self {
+        Self {
+            optimizer: OptimSpec::Adam,
+            lr: None,
+            weight_decay: 0.0,
+            grad_clip: None,
+            schedule: Schedule::Constant,
+        }
+    }
+}
+
+impl OptimConfig {
+    /// The base learning rate.
+    pub fn lr(&self) -> f64 {
+        self.lr.unwrap_or_else(|| self.optimizer.default_lr())
+    }
+}
+
+/// Everything a training run needs; saved as `config.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields, default)]
+pub struct TrainConfig {
+    /// Training and validation images.
+    pub data: DataConfig,
+    /// Input noise.
+    pub noise: NoiseSpec,
+    /// Clip noisy inputs to [0, 1].
+    pub clip_input: bool,
+    /// Label corruption.
+    pub labels: LabelSpec,
+    /// Loss.
+    pub loss: LossSpec,
+    /// Optimizer.
+    pub optim: OptimConfig,
+    /// Model.
+    pub model: ModelConfig,
+    /// Patch side.
+    pub patch: usize,
+    /// Patches per step.
+    pub batch: usize,
+    /// Training steps.
+    pub steps: u64,
+    /// Patches that make an epoch (for `--epochs` and the log).
+    pub patches_per_epoch: usize,
+    /// Random flips/rotations of patches.
+    pub augment: bool,
+    /// Validate every this many steps (and at the end).
+    pub eval_every: u64,
+    /// Checkpoint every this many steps (and at the end).
+    pub checkpoint_every: u64,
+    /// Seed of data, noise, labels and initial weights.
+    pub seed: u64,
+    /// Backend.
+    pub backend: BackendChoice,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        Self {
+            data: DataConfig::default(),
+            noise: NoiseSpec::Gaussian {
+                sigma: denoise_data::Level::Fixed(25.0),
+            },
+            clip_input: false,
+            labels: LabelSpec::Clean,
+            loss: LossSpec::Mse,
+            optim: OptimConfig::default(),
+            model: ModelConfig::default(),
+            patch: 40,
+            batch: 16,
+            steps: 300,
+            patches_per_epoch: 4096,
+            augment: true,
+            eval_every: 100,
+            checkpoint_every: 100,
+            seed: 0,
+            backend: BackendChoice::Auto,
+        }
+    }
+}
+
+impl TrainConfig {
+    /// Reads a JSON config (any subset of keys; unknown keys are errors).
+    pub fn load(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read config file {}", path.display()))?;
+        serde_json::from_str(&text).with_context(|| {
+            format!(
+                "config file {} is not a valid denoise config (JSON with kebab-case keys as in a \
+                 run's config.json)",
+                path.display()
+            )
+        })
+    }
+
+    /// The noise and label corruption.
+    pub fn corruption(&self) -> Corruption {
+        Corruption {
+            noise: self.noise,
+            clip_input: self.clip_input,
+            labels: self.labels,
+        }
+    }
+
+    /// Checks every value, naming the flag and what is accepted.
+    pub fn validate(&self) -> Result<()> {
+        if self.patch == 0 {
+            bail!("--patch 0: use a patch side >= 1 (DnCNN uses 40)");
+        }
+        if self.batch == 0 {
+            bail!("--batch 0: use a batch of at least 1 patch");
+        }
+        if self.steps == 0 {
+            bail!("--steps 0: train for at least 1 step");
+        }
+        if self.patches_per_epoch == 0 {
+            bail!("--patches-per-epoch 0: use at least 1");
+        }
+        if self.eval_every == 0 || self.checkpoint_every == 0 {
+            bail!("--eval-every and --checkpoint-every must be at least 1");
+        }
+        let lr = self.optim.lr();
+        if !(lr > 0.0 && lr.is_finite()) {
+            bail!("--lr {lr}: the learning rate must be a finite number > 0 (e.g. 1e-3)");
+        }
+        if !(self.optim.weight_decay >= 0.0 && self.optim.weight_decay.is_finite()) {
+            bail!(
+                "--weight-decay {}: use a finite value >= 0",
+                self.optim.weight_decay
+            );
+        }
+        if let Some(c) = self.optim.grad_clip
+            && !(c > 0.0 && c.is_finite())
+        {
+            bail!("--grad-clip {c}: use a finite norm > 0");
+        }
+        if !(0.0..1.0).contains(&self.data.val_fraction) {
+            bail!(
+                "--val-fraction {}: use a value in [0, 1)",
+                self.data.val_fraction
+            );
+        }
+        if self.data.source == DataSource::Synthetic {
+            if self.data.train_images == 0 || self.data.val_images == 0 {
+                bail!("synthetic data needs at least 1 training and 1 validation image");
+            }
+            if self.data.train_size < self.patch {
+                bail!(
+                    "--patch {} is larger than the synthetic images ({} px); use a smaller patch",
+                    self.patch,
+                    self.data.train_size
+                );
+            }
+        }
+        self.model
+            .resolve(self.data.color.channels(), self.seed)
+            .validate()
+            .map_err(|e| anyhow::anyhow!("model: {e}"))?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_through_json_and_rejects_unknown_keys() {
+        let c = TrainConfig::default();
+        let text = serde_json::to_string_pretty(&c).unwrap();
+        assert!(text.contains("\"patches-per-epoch\""));
+        let back: TrainConfig = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, c);
+        let partial: TrainConfig = serde_json::from_str(r#"{"loss": "l1", "steps": 5}"#).unwrap();
+        assert_eq!(partial.loss, LossSpec::L1);
+        assert_eq!(partial.batch, 16);
+        let err = serde_json::from_str::<TrainConfig>(r#"{"stepz": 5}"#).unwrap_err();
+        assert!(err.to_string().contains("unknown field `stepz`"), "{err}");
+        let err = serde_json::from_str::<TrainConfig>(r#"{"loss": "l3"}"#).unwrap_err();
+        assert!(err.to_string().contains("expected one of mse"), "{err}");
+    }
+
+    #[test]
+    fn validation_names_the_flag() {
+        let mut c = TrainConfig {
+            batch: 0,
+            ..TrainConfig::default()
+        };
+        assert!(c.validate().unwrap_err().to_string().contains("--batch"));
+        c.batch = 4;
+        c.optim.lr = Some(f64::NAN);
+        assert!(c.validate().unwrap_err().to_string().contains("--lr"));
+        c.optim.lr = Some(-1.0);
+        assert!(c.validate().unwrap_err().to_string().contains("--lr"));
+        c.optim.lr = None;
+        assert!(c.validate().is_ok());
+    }
+}

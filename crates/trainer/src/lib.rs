@@ -1,0 +1,16 @@
+//! The library behind the `denoise` binary: CLI, backend choice, losses, optimizers, training
+//! loop, checkpoints and evaluation. Integration tests drive it directly and through the binary.
+
+pub mod backend;
+pub mod checkpoint;
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod datasets;
+pub mod evaluate;
+pub mod grad;
+pub mod loss;
+pub mod optim;
+pub mod progress;
+pub mod run_dir;
+pub mod train;
