@@ -92,8 +92,8 @@ impl DenoiserConfig {
                 ),
                 norm: self.batch_norm.then(|| {
                     let mut norm = BatchNormConfig::new(self.width).init(device);
-                    norm.gamma = ids.param(norm.gamma.val());
-                    norm.beta = ids.param(norm.beta.val());
+                    norm.gamma.id = ids.next_id();
+                    norm.beta.id = ids.next_id();
                     norm
                 }),
             })

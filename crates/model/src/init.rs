@@ -29,9 +29,11 @@ impl ParamIds {
         ParamId::from(self.next)
     }
 
-    /// `tensor` as a parameter with the next id.
-    pub fn param<T: burn::module::Parameter>(&mut self, tensor: T) -> Param<T> {
-        Param::initialized(self.next_id(), tensor)
+    /// `tensor` as a trainable parameter with the next id.
+    pub fn param<const D: usize>(&mut self, tensor: Tensor<D>) -> Param<Tensor<D>> {
+        let mut param = Param::from_tensor(tensor);
+        param.id = self.next_id();
+        param
     }
 }
 

@@ -181,3 +181,27 @@ pub fn load_optimizer(dir: &Path, optim: ModuleOptimizer) -> Result<ModuleOptimi
         .from_bytes(burn::tensor::Bytes::from_bytes_vec(bytes))
         .map_err(|e| anyhow!("cannot load optimizer state {}: {e:?}", path.display()))
 }
+
+struct Collect(Vec<Vec<f32>>);
+
+impl burn::module::ModuleVisitor for Collect {
+    fn visit_float<const D: usize>(
+        &mut self,
+        param: &burn::module::Param<burn::tensor::Tensor<D>>,
+    ) {
+        self.0.push(
+            param
+                .val()
+                .into_data()
+                .try_to_vec::<f32>()
+                .expect("float parameters read as f32"),
+        );
+    }
+}
+
+/// Every float parameter's values, in module order (for comparing two models exactly).
+pub fn parameter_values(model: &Denoiser) -> Vec<Vec<f32>> {
+    let mut c = Collect(Vec::new());
+    model.visit(&mut c);
+    c.0
+}

@@ -137,13 +137,13 @@ pub struct TrainArgs {
     #[arg(long, value_name = "SPEC")]
     pub optim: Option<OptimSpec>,
     /// Base learning rate (default 1e-3 for adam/adamw/rmsprop, 1e-2 for sgd).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub lr: Option<f64>,
     /// Weight decay (L2 penalty; decoupled for adamw).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub weight_decay: Option<f64>,
     /// Clip the global gradient norm to this value.
-    #[arg(long, value_name = "NORM")]
+    #[arg(long, value_name = "NORM", allow_negative_numbers = true)]
     pub grad_clip: Option<f64>,
     /// Learning-rate schedule: constant, step:<every>:<factor>, cosine.
     #[arg(long, value_name = "SPEC")]

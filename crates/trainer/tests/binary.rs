@@ -1,0 +1,161 @@
+//! The `denoise` binary end to end: exit codes and messages.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn denoise(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_denoise"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("the binary runs")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn bad_flags_fail_with_a_message_naming_the_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    for (args, needle) in [
+        (vec!["train", "--loss", "l3"], "--loss"),
+        (vec!["train", "--noise", "gaussian:-3"], ">= 0"),
+        (
+            vec!["train", "--labels", "outliers:1.5:1"],
+            "ε must be in [0, 1]",
+        ),
+        (vec!["train", "--batch", "0", "--out", "r"], "--batch 0"),
+        (vec!["train", "--lr", "-1", "--out", "r"], "--lr"),
+        (vec!["train", "--resume", "nowhere"], "not a run directory"),
+        (
+            vec![
+                "train",
+                "--data",
+                "missing-folder",
+                "--out",
+                "r2",
+                "--steps",
+                "1",
+            ],
+            "missing-folder",
+        ),
+        (vec!["eval", "--checkpoint", "."], "no model here"),
+    ] {
+        let o = denoise(&args, dir.path());
+        assert!(!o.status.success(), "{args:?} succeeded");
+        let e = stderr(&o);
+        assert!(
+            e.contains(needle),
+            "{args:?}: stderr lacks '{needle}':\n{e}"
+        );
+        assert!(!e.contains("panicked"), "{args:?} panicked:\n{e}");
+    }
+}
+
+#[test]
+fn train_then_eval_and_denoise_with_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = denoise(
+        &[
+            "train",
+            "--steps",
+            "4",
+            "--batch",
+            "2",
+            "--patch",
+            "16",
+            "--eval-every",
+            "4",
+            "--backend",
+            "flex",
+            "--quiet",
+            "--out",
+            "run",
+        ],
+        dir.path(),
+    );
+    assert!(o.status.success(), "train failed:\n{}", stderr(&o));
+    let config = std::fs::read_to_string(dir.path().join("run/config.json")).unwrap();
+    assert!(
+        config.contains("\"depth\": 5"),
+        "config.json records the resolved model"
+    );
+
+    let o = denoise(
+        &[
+            "eval",
+            "--checkpoint",
+            "run",
+            "--images",
+            "2",
+            "--size",
+            "32",
+            "--json",
+            "--backend",
+            "flex",
+        ],
+        dir.path(),
+    );
+    assert!(o.status.success(), "eval failed:\n{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["images"].as_array().unwrap().len(), 2);
+    assert!(v["psnr"].as_f64().unwrap() > 10.0);
+
+    // A gray model on a gray image of odd size works; on an RGB image it is a clear error.
+    let gray = denoise_data::Image::filled(1, 21, 17, 0.5);
+    gray.save_png(&dir.path().join("g.png"), denoise_data::BitDepth::Eight)
+        .unwrap();
+    let o = denoise(
+        &[
+            "denoise",
+            "--checkpoint",
+            "run",
+            "g.png",
+            "-o",
+            "g-out.png",
+            "--backend",
+            "flex",
+        ],
+        dir.path(),
+    );
+    assert!(o.status.success(), "denoise failed:\n{}", stderr(&o));
+    let out = denoise_data::Image::load_native(&dir.path().join("g-out.png")).unwrap();
+    assert_eq!(out.shape(), [1, 21, 17]);
+
+    let rgb = denoise_data::Image::new(
+        (0..3 * 16 * 16).map(|i| (i % 7) as f32 / 7.0).collect(),
+        3,
+        16,
+        16,
+    )
+    .unwrap();
+    rgb.save_png(&dir.path().join("c.png"), denoise_data::BitDepth::Eight)
+        .unwrap();
+    let o = denoise(
+        &[
+            "denoise",
+            "--checkpoint",
+            "run",
+            "c.png",
+            "--backend",
+            "flex",
+        ],
+        dir.path(),
+    );
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("3 channel(s) but the model was trained on 1"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!dir.path().join("c-denoised.png").exists());
+
+    // The same --out again is refused: nothing already written is lost.
+    let o = denoise(
+        &["train", "--steps", "1", "--out", "run", "--backend", "flex"],
+        dir.path(),
+    );
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("already holds a run"), "{}", stderr(&o));
+}

@@ -1,0 +1,55 @@
+//! Checkpoints: weights round-trip, and a resumed run ends where an uninterrupted one does.
+
+use burn::module::Module;
+use burn::tensor::{Device, Distribution, Tensor};
+use denoise_model::Preset;
+use denoise_trainer::checkpoint::{load_model, parameter_values, save_model};
+
+use crate::util::{resume, run, small_config};
+
+#[test]
+fn saved_model_loads_with_identical_outputs_including_batch_norm_statistics() {
+    let device = Device::flex();
+    let ad = device.clone().autodiff();
+    let config = Preset::Dncnn.config(1).with_depth(4).with_width(8);
+    // One training-mode forward moves the running statistics away from their initial values.
+    let model = config.init(&device).fork(&ad).train();
+    let x = Tensor::<4>::random([2, 1, 12, 12], Distribution::Default, &ad);
+    let _ = model.forward(x);
+    let model = model.valid();
+    let dir = tempfile::tempdir().unwrap();
+    save_model(dir.path(), &model, &config).unwrap();
+    let (loaded, loaded_config) = load_model(dir.path(), &device).unwrap();
+    assert_eq!(loaded_config, config);
+    let probe = Tensor::<4>::random([1, 1, 10, 14], Distribution::Default, &device);
+    let a = model.forward(probe.clone()).into_data();
+    let b = loaded.valid().forward(probe).into_data();
+    a.assert_eq(&b, true);
+}
+
+#[test]
+fn resumed_run_is_bit_identical_to_an_uninterrupted_one() {
+    let mut c = small_config();
+    c.steps = 12;
+    c.batch = 4;
+    c.patch = 16;
+    c.eval_every = 6;
+    c.checkpoint_every = 6;
+    let whole = tempfile::tempdir().unwrap();
+    let straight = parameter_values(&run(&c, whole.path()).model);
+
+    let parts = tempfile::tempdir().unwrap();
+    let mut first = c.clone();
+    first.steps = 6;
+    run(&first, parts.path());
+    let resumed = resume(&c, parts.path());
+    assert!(
+        parameter_values(&resumed.model) == straight,
+        "resume changed the weights"
+    );
+    // The metrics of the first part are kept: one row per step of the whole run.
+    let metrics = std::fs::read_to_string(parts.path().join("metrics.csv")).unwrap();
+    assert_eq!(metrics.lines().count(), 13);
+    let validation = std::fs::read_to_string(parts.path().join("validation.csv")).unwrap();
+    assert_eq!(validation.lines().count(), 3, "header + steps 6 and 12");
+}

@@ -1,0 +1,6 @@
+//! Integration tests of the trainer: training outcomes, determinism, checkpoints and the binary.
+
+mod binary;
+mod checkpoints;
+mod training;
+mod util;

@@ -1,0 +1,57 @@
+//! Helpers: small configs and runs.
+
+use std::path::Path;
+
+use denoise_trainer::backend::{self, BackendChoice};
+use denoise_trainer::config::TrainConfig;
+use denoise_trainer::run_dir::RunDir;
+use denoise_trainer::train::{TrainOptions, TrainOutcome, train};
+
+/// A small, fast config: tiny-ish model, small patches and images.
+pub fn small_config() -> TrainConfig {
+    let mut c = TrainConfig::default();
+    c.patch = 24;
+    c.batch = 8;
+    c.steps = 20;
+    c.eval_every = 10;
+    c.checkpoint_every = 10;
+    c.data.train_images = 16;
+    c.data.train_size = 48;
+    c.data.val_images = 2;
+    c.data.val_size = 32;
+    c.backend = BackendChoice::Flex;
+    c
+}
+
+/// Trains `config` into `dir` (created) on its backend, quietly.
+pub fn run(config: &TrainConfig, dir: &Path) -> TrainOutcome {
+    let run = RunDir::create(dir).unwrap();
+    std::fs::write(run.config(), serde_json::to_string_pretty(config).unwrap()).unwrap();
+    let selected = backend::select(config.backend).unwrap();
+    train(
+        config,
+        &run,
+        &selected,
+        TrainOptions {
+            quiet: true,
+            resume: false,
+        },
+    )
+    .unwrap()
+}
+
+/// Resumes the run in `dir` with `config` (its steps may be larger than before).
+pub fn resume(config: &TrainConfig, dir: &Path) -> TrainOutcome {
+    let run = RunDir::open(dir).unwrap();
+    let selected = backend::select(config.backend).unwrap();
+    train(
+        config,
+        &run,
+        &selected,
+        TrainOptions {
+            quiet: true,
+            resume: true,
+        },
+    )
+    .unwrap()
+}
