@@ -9,17 +9,19 @@ use denoise_trainer::train::{TrainOptions, TrainOutcome, train};
 
 /// A small, fast config: tiny-ish model, small patches and images.
 pub fn small_config() -> TrainConfig {
-    let mut c = TrainConfig::default();
-    c.patch = 24;
-    c.batch = 8;
-    c.steps = 20;
-    c.eval_every = 10;
-    c.checkpoint_every = 10;
+    let mut c = TrainConfig {
+        patch: 24,
+        batch: 8,
+        steps: 20,
+        eval_every: 10,
+        checkpoint_every: 10,
+        backend: BackendChoice::Flex,
+        ..TrainConfig::default()
+    };
     c.data.train_images = 16;
     c.data.train_size = 48;
     c.data.val_images = 2;
     c.data.val_size = 32;
-    c.backend = BackendChoice::Flex;
     c
 }
 
