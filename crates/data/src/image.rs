@@ -413,6 +413,37 @@ mod tests {
     }
 
     #[test]
+    fn every_format_loads_including_16_bit_tiff() {
+        let dir = tempfile::tempdir().unwrap();
+        // 16-bit gray TIFF: values k·257 + 1 keep precision beyond 8 bits.
+        let (w, h) = (6u32, 4u32);
+        let raw: Vec<u16> = (0..w * h).map(|i| (i * 2570 + 1) as u16).collect();
+        let tiff = image::ImageBuffer::<image::Luma<u16>, _>::from_raw(w, h, raw.clone()).unwrap();
+        let p = dir.path().join("deep.tif");
+        tiff.save(&p).unwrap();
+        let img = Image::load(&p, ColorMode::Gray).unwrap();
+        for (a, &b) in img.as_slice().iter().zip(&raw) {
+            assert!((a - f32::from(b) / 65535.0).abs() < 1e-6, "{a} vs {b}");
+        }
+        // 8-bit RGB through PNG, BMP, lossless WebP and JPEG (lossy: close, not exact).
+        let rgb = image::RgbImage::from_fn(w, h, |x, y| {
+            image::Rgb([(x * 40) as u8, (y * 60) as u8, 128])
+        });
+        for (ext, tol) in [("png", 0.0), ("bmp", 0.0), ("webp", 0.0), ("jpg", 0.08)] {
+            let p = dir.path().join(format!("c.{ext}"));
+            rgb.save(&p).unwrap();
+            let img = Image::load(&p, ColorMode::Rgb).unwrap();
+            assert_eq!(img.shape(), [3, h as usize, w as usize], "{ext}");
+            let want = f32::from(rgb.get_pixel(5, 3)[0]) / 255.0;
+            assert!(
+                (img.at(0, 3, 5) - want).abs() <= tol,
+                "{ext}: {} vs {want}",
+                img.at(0, 3, 5)
+            );
+        }
+    }
+
+    #[test]
     fn hostile_header_is_refused_without_allocating() {
         // A valid PNG signature and IHDR claiming 60000×60000 RGBA, then nothing.
         let mut png = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];

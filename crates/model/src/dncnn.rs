@@ -10,6 +10,7 @@ use burn::nn::conv::Conv2d;
 use burn::nn::{BatchNorm, BatchNormConfig, Relu};
 use burn::tensor::{Device, Tensor};
 
+use crate::ModelError;
 use crate::init::{ParamIds, conv3x3, weight_rng};
 
 /// Configuration of a [`Denoiser`].
@@ -53,18 +54,22 @@ pub struct Denoiser {
 
 impl DenoiserConfig {
     /// Checks the configuration: channels 1 or 3, depth >= 2, width >= 1.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), ModelError> {
+        let bad = |field, value, expected| {
+            Err(ModelError::InvalidConfig {
+                field,
+                value,
+                expected,
+            })
+        };
         if self.channels != 1 && self.channels != 3 {
-            return Err(format!(
-                "channels = {}: use 1 (gray) or 3 (RGB)",
-                self.channels
-            ));
+            return bad("channels", self.channels, "use 1 (gray) or 3 (RGB)");
         }
         if self.depth < 2 {
-            return Err(format!("depth = {}: use at least 2 layers", self.depth));
+            return bad("depth", self.depth, "use at least 2 layers");
         }
         if self.width == 0 {
-            return Err("width = 0: use at least 1 feature channel".into());
+            return bad("width", self.width, "use at least 1 feature channel");
         }
         Ok(())
     }
@@ -237,11 +242,10 @@ mod tests {
 
     #[test]
     fn invalid_configs_are_reported() {
+        let e = DenoiserConfig::new(2).validate().unwrap_err().to_string();
         assert!(
-            DenoiserConfig::new(2)
-                .validate()
-                .unwrap_err()
-                .contains("channels")
+            e.contains("channels = 2") && e.contains("1 (gray) or 3 (RGB)"),
+            "{e}"
         );
         assert!(DenoiserConfig::new(1).with_depth(1).validate().is_err());
         assert!(DenoiserConfig::new(1).with_width(0).validate().is_err());

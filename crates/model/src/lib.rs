@@ -10,8 +10,10 @@
 //! A second architecture is one new module beside `dncnn` with its own config and `forward`.
 
 pub mod dncnn;
+mod error;
 pub mod init;
 pub mod preset;
 
 pub use dncnn::{Denoiser, DenoiserConfig};
+pub use error::ModelError;
 pub use preset::Preset;

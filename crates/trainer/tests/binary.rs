@@ -18,7 +18,15 @@ fn stderr(o: &Output) -> String {
 #[test]
 fn bad_flags_fail_with_a_message_naming_the_flag() {
     let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("typo.json"), r#"{"stepz": 3}"#).unwrap();
+    std::fs::write(dir.path().join("broken.json"), "{ not json").unwrap();
     for (args, needle) in [
+        (
+            vec!["train", "--config", "typo.json"],
+            "unknown field `stepz`",
+        ),
+        (vec!["train", "--config", "broken.json"], "broken.json"),
+        (vec!["train", "--config", "absent.json"], "absent.json"),
         (vec!["train", "--loss", "l3"], "--loss"),
         (vec!["train", "--noise", "gaussian:-3"], ">= 0"),
         (

@@ -85,3 +85,35 @@ fn l1_ends_with_smaller_bias_than_mse_under_outlier_labels() {
     assert!(mse > 0.1, "MSE bias {mse:.4} should approach ε·M = 0.2");
     assert!(l1.abs() < 0.05, "L1 bias {l1:.4} should stay near 0");
 }
+
+/// Every optimizer, with clipping, weight decay and a schedule, lowers the training loss.
+#[test]
+fn every_optimizer_lowers_the_loss() {
+    for (optim, schedule) in [
+        ("sgd", "constant"),
+        ("sgd:0.9", "step:10:0.5"),
+        ("adam", "cosine"),
+        ("adamw", "constant"),
+        ("rmsprop", "constant"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut c = small_config();
+        c.optim.optimizer = optim.parse().unwrap();
+        c.optim.schedule = schedule.parse().unwrap();
+        c.optim.grad_clip = Some(1.0);
+        c.optim.weight_decay = 1e-4;
+        c.steps = 40;
+        c.eval_every = 40;
+        c.checkpoint_every = 40;
+        let out = run(&c, dir.path());
+        let mean = |rows: &[denoise_trainer::train::StepRow]| {
+            rows.iter().map(|r| r.loss).sum::<f64>() / rows.len() as f64
+        };
+        let (first, last) = (mean(&out.steps[..8]), mean(&out.steps[32..]));
+        assert!(
+            last < 0.8 * first,
+            "{optim}/{schedule}: loss {first:.5} -> {last:.5}"
+        );
+        assert!(out.steps.iter().all(|r| r.grad_norm.is_finite()));
+    }
+}
