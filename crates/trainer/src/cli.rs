@@ -31,8 +31,106 @@ pub enum Command {
     Eval(EvalArgs),
     /// Denoise one image or a folder of images with a trained model; writes PNGs.
     Denoise(DenoiseArgs),
+    /// Train several runs that differ only in what is compared (same data, weights and seed) and
+    /// write a report.
+    Compare(Box<CompareArgs>),
+    /// Run a preset that tests a claim of the theory, with PASS/FAIL verdicts and a report.
+    Experiment(ExperimentArgs),
+    /// Build reports from finished grids.
+    Report {
+        /// What to build.
+        #[command(subcommand)]
+        command: ReportCommand,
+    },
     /// List the compute devices this machine offers and the one `--backend auto` takes.
     Devices,
+}
+
+/// `denoise report` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// One report from the folders of several shards (or any grids).
+    Merge {
+        /// Grid folders (the --out of `experiment` or `compare` runs, shards included).
+        #[arg(required = true, value_name = "DIR")]
+        dirs: Vec<PathBuf>,
+        /// Where to write report.html, results.json, results.csv and grids/.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
+}
+
+/// Flags shared by `compare` and `experiment`.
+#[derive(Debug, Clone, Args)]
+pub struct GridArgs {
+    /// Folder for the runs and the report.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Run only the i-th of n slices of the grid (1-based), e.g. `--shard 2/4`; merge the slices
+    /// with `denoise report merge`.
+    #[arg(long, value_name = "i/n")]
+    pub shard: Option<crate::experiment::shard::Shard>,
+    /// Training data: `synthetic` (built in) or a folder of images (train/validation split).
+    #[arg(long, value_name = "synthetic|DIR")]
+    pub data: Option<DataSource>,
+    /// Model size.
+    #[arg(long, value_enum)]
+    pub model: Option<PresetArg>,
+    /// Override the steps of every run.
+    #[arg(long)]
+    pub steps: Option<u64>,
+    /// Seed shared by every run (data stream, noise, labels, initial weights).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Backend and output.
+    #[command(flatten)]
+    pub compute: ComputeArgs,
+}
+
+/// `denoise experiment` flags.
+#[derive(Debug, Clone, Args)]
+pub struct ExperimentArgs {
+    /// Which claim to test.
+    #[arg(value_enum)]
+    pub name: crate::experiment::plan::ExperimentName,
+    /// Small runs: every preset within 10 minutes on a 2-core CPU with the tiny model.
+    #[arg(long)]
+    pub quick: bool,
+    /// Grid settings.
+    #[command(flatten)]
+    pub grid: GridArgs,
+}
+
+/// `denoise compare` flags: comma-separated lists; the grid is their product.
+#[derive(Debug, Clone, Args)]
+pub struct CompareArgs {
+    /// Losses to compare, e.g. mse,l1,huber:0.05.
+    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    pub losses: Vec<LossSpec>,
+    /// Optimizers to compare, e.g. sgd,adam.
+    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    pub optims: Vec<OptimSpec>,
+    /// Label corruptions to compare (separate several with ';' or repeat the flag).
+    #[arg(long, value_delimiter = ';', value_name = "LIST")]
+    pub labels: Vec<LabelSpec>,
+    /// Input noises to compare (separate several with ';' or repeat the flag).
+    #[arg(long = "noise", value_delimiter = ';', value_name = "LIST")]
+    pub noises: Vec<NoiseSpec>,
+    /// Base config for every run (JSON, as a run's config.json).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Patch side.
+    #[arg(long)]
+    pub patch: Option<usize>,
+    /// Patches per step.
+    #[arg(long)]
+    pub batch: Option<usize>,
+    /// Base learning rate.
+    #[arg(long, allow_negative_numbers = true)]
+    pub lr: Option<f64>,
+    /// Grid settings.
+    #[command(flatten)]
+    pub grid: GridArgs,
 }
 
 /// Flags every command that computes shares.

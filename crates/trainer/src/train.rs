@@ -29,6 +29,9 @@ pub struct StepRow {
     pub lr: f64,
     /// Global gradient norm before clipping.
     pub grad_norm: f64,
+    /// Loss of the current weights on a fixed probe batch (no training noise from sampling);
+    /// measured over the last quarter of training, to show oscillation near the optimum.
+    pub probe_loss: Option<f64>,
 }
 
 /// One row of `validation.csv`.
@@ -64,7 +67,7 @@ pub struct TrainOptions {
     pub resume: bool,
 }
 
-const METRICS_HEADER: &str = "step,loss,lr,grad_norm";
+const METRICS_HEADER: &str = "step,loss,lr,grad_norm,probe_loss";
 const VALIDATION_HEADER: &str = "step,psnr,input_psnr,ssim,bias,mae,tenengrad_ratio,\
 laplacian_variance_ratio,high_frequency_ratio,anti_blur_ratio,psnr_vs_mean,median_distance";
 
@@ -72,7 +75,12 @@ fn write_metrics(run: &RunDir, rows: &[StepRow]) -> Result<()> {
     write_atomically(&run.metrics(), |w| {
         writeln!(w, "{METRICS_HEADER}")?;
         for r in rows {
-            writeln!(w, "{},{:e},{:e},{:e}", r.step, r.loss, r.lr, r.grad_norm)?;
+            let probe = r.probe_loss.map(|p| format!("{p:e}")).unwrap_or_default();
+            writeln!(
+                w,
+                "{},{:e},{:e},{:e},{probe}",
+                r.step, r.loss, r.lr, r.grad_norm
+            )?;
         }
         Ok(())
     })?;
@@ -151,6 +159,7 @@ fn read_metrics(run: &RunDir, up_to: u64) -> Result<Vec<StepRow>> {
                 loss: parse(1)?,
                 lr: parse(2)?,
                 grad_norm: parse(3)?,
+                probe_loss: f.get(4).and_then(|v| v.parse().ok()),
             });
         }
     }
@@ -220,6 +229,19 @@ pub fn train(
     }
 
     let lr_base = config.optim.lr();
+    // A fixed probe batch, drawn far from the training stream, measured on the plain device.
+    let probe_pairs: Vec<_> = (0..config.batch as u64)
+        .map(|j| {
+            corruption.make_pair(
+                sampler.clean_patch(u64::MAX - j),
+                config.seed,
+                denoise_data::seed::Domain::Evaluation,
+                u64::MAX - j,
+            )
+        })
+        .collect();
+    let probe = PairBatcher.try_batch(&probe_pairs, device)?;
+    let probe_from = config.steps - (config.steps / 4).max(1);
     let progress = Progress::new(config.steps, start, options.quiet);
     let mut validations: Vec<ValidationRow> = Vec::new();
     let t0 = Instant::now();
@@ -255,6 +277,17 @@ pub fn train(
         }
         let lr = config.optim.schedule.lr_at(lr_base, step, config.steps);
         model = optim.step(lr, model, grads);
+        let probe_loss = if step >= probe_from {
+            let out = model.valid().forward(probe.input.clone());
+            Some(f64::from(
+                config
+                    .loss
+                    .forward(out, probe.target.clone(), progress_frac)
+                    .into_scalar::<f32>(),
+            ))
+        } else {
+            None
+        };
         train_secs += t_step.elapsed().as_secs_f64();
         let done = step + 1;
         steps.push(StepRow {
@@ -262,6 +295,7 @@ pub fn train(
             loss: loss_value,
             lr,
             grad_norm,
+            probe_loss,
         });
         let rate = (done - start) as f64 * config.batch as f64 / train_secs.max(1e-9);
         progress.step(done, loss_value, rate);

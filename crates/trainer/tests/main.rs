@@ -2,5 +2,6 @@
 
 mod binary;
 mod checkpoints;
+mod report;
 mod training;
 mod util;

@@ -6,9 +6,12 @@ use anyhow::Result;
 
 use crate::cli::{Cli, Command};
 
+mod compare;
 mod denoise;
 mod devices;
 mod eval;
+mod experiment;
+mod report;
 mod train;
 
 /// Runs the parsed command line.
@@ -17,6 +20,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Train(args) => train::run(&args),
         Command::Eval(args) => eval::run(&args),
         Command::Denoise(args) => denoise::run(&args),
+        Command::Compare(args) => compare::run(&args),
+        Command::Experiment(args) => experiment::run(&args),
+        Command::Report { command } => report::run(&command),
         Command::Devices => devices::run(),
     }
 }

@@ -1,0 +1,149 @@
+//! Running a grid: each run in its own folder (config, metrics, checkpoint, result, samples).
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use denoise_data::{BitDepth, evaluation_pairs, write_bytes_atomically};
+
+use crate::backend::Selected;
+use crate::datasets;
+use crate::evaluate::evaluate;
+use crate::experiment::plan::RunSpec;
+use crate::experiment::result::{RunResult, SAMPLES, downsample, tail_spread};
+use crate::experiment::shard::Shard;
+use crate::run_dir::RunDir;
+use crate::train::{TrainOptions, train};
+
+/// Where run `id` of a grid in `out` lives.
+pub fn run_path(out: &Path, id: &str) -> PathBuf {
+    out.join("runs").join(id)
+}
+
+/// Trains one run into `dir` and writes its result and sample images.
+pub fn run_one(spec: &RunSpec, dir: &Path, selected: &Selected) -> Result<RunResult> {
+    if dir.exists() {
+        // A folder without result.json is an interrupted run: it is deterministic, so redo it.
+        std::fs::remove_dir_all(dir).with_context(|| format!("cannot clear {}", dir.display()))?;
+    }
+    let run = RunDir::create(dir)?;
+    let mut record = spec.config.clone();
+    record.model = spec
+        .config
+        .model
+        .resolved(spec.config.data.color.channels());
+    write_bytes_atomically(
+        &run.config(),
+        serde_json::to_string_pretty(&record)?.as_bytes(),
+    )?;
+    let outcome = train(
+        &spec.config,
+        &run,
+        selected,
+        TrainOptions {
+            quiet: true,
+            resume: false,
+        },
+    )
+    .with_context(|| format!("run {}", spec.id))?;
+
+    // Sample images: validation image 0 (the same input for every run of the grid).
+    let data = datasets::load(&spec.config)?;
+    let corruption = spec.config.corruption();
+    let (name, clean) = data
+        .validation
+        .into_iter()
+        .next()
+        .context("no validation image")?;
+    let pairs = evaluation_pairs(std::slice::from_ref(&clean), &corruption, spec.config.seed);
+    let (_, outputs) = evaluate(
+        &outcome.model,
+        &pairs,
+        &[name],
+        &spec.config.labels,
+        &selected.device,
+    )?;
+    let oracle = spec.config.labels.oracle(&clean);
+    let images = [
+        &pairs[0].input,
+        &clean,
+        &outputs[0],
+        &oracle.mean,
+        &oracle.median_mid(),
+    ];
+    for (file, img) in SAMPLES.iter().zip(images) {
+        img.save_png(&dir.join(file), BitDepth::Sixteen)?;
+    }
+
+    let result = RunResult {
+        id: spec.id.clone(),
+        experiments: spec.experiments.clone(),
+        params: spec.params.clone(),
+        backend: selected.description.clone(),
+        final_metrics: outcome.last.clone(),
+        loss_curve: downsample(&outcome.steps, 300),
+        psnr_curve: outcome
+            .validations
+            .iter()
+            .map(|v| (v.step, v.summary.psnr))
+            .collect(),
+        loss_spread: tail_spread(&outcome.steps),
+        patches_per_s: outcome.patches_per_s,
+    };
+    result.save(dir)?;
+    Ok(result)
+}
+
+/// Runs the slice `shard` of `specs` into `out/runs/`, reusing finished runs with the same
+/// config; prints one line per run unless `quiet`.
+pub fn run_grid(
+    specs: &[RunSpec],
+    out: &Path,
+    shard: Shard,
+    selected: &Selected,
+    quiet: bool,
+) -> Result<Vec<RunResult>> {
+    let mine: Vec<(usize, &RunSpec)> = specs
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| shard.contains(*i))
+        .collect();
+    let mut results = Vec::new();
+    for (k, (_, spec)) in mine.iter().enumerate() {
+        let dir = run_path(out, &spec.id);
+        let t = Instant::now();
+        let reused = RunResult::load(&dir).ok().filter(|r| {
+            crate::config::TrainConfig::load(&dir.join("config.json"))
+                .map(|c| {
+                    let mut want = spec.config.clone();
+                    want.model = spec
+                        .config
+                        .model
+                        .resolved(spec.config.data.color.channels());
+                    c == want
+                })
+                .unwrap_or(false)
+                && r.experiments == spec.experiments
+        });
+        let (result, how) = match reused {
+            Some(r) => (r, "reused"),
+            None => (run_one(spec, &dir, selected)?, "trained"),
+        };
+        if !quiet {
+            let f = &result.final_metrics;
+            eprintln!(
+                "[{}/{}] {:<44} PSNR {:6.2} dB  SSIM {:.4}  bias {:+.4}  sharp {:.3}  ({how}, {:.1} s)",
+                k + 1,
+                mine.len(),
+                spec.id,
+                f.psnr,
+                f.ssim,
+                f.bias,
+                f.sharpness.tenengrad,
+                t.elapsed().as_secs_f64()
+            );
+        }
+        results.push(result);
+    }
+    Ok(results)
+}
