@@ -22,9 +22,10 @@ flags=(--headless --no-sandbox --disable-gpu --disable-quic --no-first-run
 url="file://$(realpath "$report")"
 
 dom=$(chromium "${flags[@]}" --dump-dom "$url" 2>/dev/null)
-images=$(grep -o '<img [^>]*src="data:image/png;base64,' <<<"$dom" | wc -l)
-charts=$(grep -o '<svg[ >]' <<<"$dom" | wc -l)
-verdicts=$(grep -oE 'class="(PASS|FAIL|INFO)"' <<<"$dom" | wc -l)
+count() { { grep -oE "$1" <<<"$dom" || true; } | wc -l; }
+images=$(count '<img [^>]*src="data:image/png;base64,')
+charts=$(count '<svg[ >]')
+verdicts=$(count 'class="(PASS|FAIL|INFO)"')
 chromium "${flags[@]}" --window-size=1280,4000 --screenshot="$shot" "$url" >/dev/null 2>&1
 size=$(stat -c %s "$shot" 2>/dev/null || echo 0)
 echo "check_report: $report rendered: $images embedded images, $charts charts, $verdicts verdict cells; screenshot $shot ($size bytes)"

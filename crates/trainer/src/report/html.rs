@@ -39,13 +39,17 @@ table.grid img{image-rendering:pixelated;display:block}code{background:#f4f4f4;p
 
 /// Labels of runs within a group: the params that vary between them.
 fn labels(runs: &[&ReportRun]) -> Vec<String> {
-    let keys: BTreeSet<&str> = ["loss", "optim", "labels", "noise", "eps"]
+    let mut keys: BTreeSet<&str> = ["loss", "optim", "labels", "noise", "eps"]
         .into_iter()
         .filter(|k| {
             let vals: BTreeSet<&str> = runs.iter().map(|r| r.result.param(k)).collect();
             vals.len() > 1
         })
         .collect();
+    // ε names the outlier labels already.
+    if keys.contains("eps") {
+        keys.remove("labels");
+    }
     runs.iter()
         .map(|r| {
             let parts: Vec<String> = keys
