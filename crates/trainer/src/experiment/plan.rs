@@ -129,7 +129,8 @@ pub struct RunSpec {
     pub config: TrainConfig,
 }
 
-fn slug(s: &str) -> String {
+/// `s` with every character but ASCII letters, digits and '.' replaced by '-' (a folder name).
+pub fn slug(s: &str) -> String {
     s.chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || c == '.' {

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use anyhow::Result;
 use denoise_data::{BitDepth, Image};
 
-use crate::experiment::plan::ExperimentName;
+use crate::experiment::plan::{ExperimentName, slug};
 use crate::experiment::result::SAMPLES;
 use crate::report::ReportRun;
 
@@ -147,18 +147,6 @@ fn loss_rank(loss: &str) -> usize {
         .iter()
         .position(|l| loss.starts_with(l))
         .unwrap_or(3)
-}
-
-fn slug(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '.' {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect()
 }
 
 /// One grid per preset and (labels, noise) group of its runs.

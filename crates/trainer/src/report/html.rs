@@ -110,28 +110,34 @@ fn curves(runs: &[&ReportRun], names: &[String]) -> Result<String> {
     ))
 }
 
-fn outlier_plot(runs: &[&ReportRun]) -> Result<String> {
-    let mut series = Vec::new();
-    for loss in ["mse", "l1", "huber:0.05"] {
-        let pts: Vec<(f64, f64)> = OUTLIER_EPS
-            .iter()
-            .filter_map(|eps| {
-                runs.iter()
-                    .find(|r| {
-                        r.result.param("loss") == loss && r.result.param("eps") == eps.to_string()
-                    })
-                    .map(|r| (*eps, r.result.final_metrics.bias))
-            })
-            .collect();
-        if !pts.is_empty() {
-            series.push(Series {
+/// One series per loss of `metric` against ε, from the outlier runs.
+fn against_eps(runs: &[&ReportRun], metric: fn(&ReportRun) -> f64) -> Vec<Series> {
+    ["mse", "l1", "huber:0.05"]
+        .into_iter()
+        .filter_map(|loss| {
+            let points: Vec<(f64, f64)> = OUTLIER_EPS
+                .iter()
+                .filter_map(|eps| {
+                    runs.iter()
+                        .find(|r| {
+                            r.result.param("loss") == loss
+                                && r.result.param("eps") == eps.to_string()
+                        })
+                        .map(|r| (*eps, metric(r)))
+                })
+                .collect();
+            (!points.is_empty()).then(|| Series {
                 name: loss.into(),
-                points: pts,
+                points,
                 markers: true,
                 dashed: false,
-            });
-        }
-    }
+            })
+        })
+        .collect()
+}
+
+fn outlier_plot(runs: &[&ReportRun]) -> Result<String> {
+    let mut series = against_eps(runs, |r| r.result.final_metrics.bias);
     series.push(Series {
         name: "ε·M (MSE theory)".into(),
         points: vec![
@@ -141,27 +147,7 @@ fn outlier_plot(runs: &[&ReportRun]) -> Result<String> {
         markers: false,
         dashed: true,
     });
-    let mut psnr = Vec::new();
-    for loss in ["mse", "l1", "huber:0.05"] {
-        let pts: Vec<(f64, f64)> = OUTLIER_EPS
-            .iter()
-            .filter_map(|eps| {
-                runs.iter()
-                    .find(|r| {
-                        r.result.param("loss") == loss && r.result.param("eps") == eps.to_string()
-                    })
-                    .map(|r| (*eps, r.result.final_metrics.psnr))
-            })
-            .collect();
-        if !pts.is_empty() {
-            psnr.push(Series {
-                name: loss.into(),
-                points: pts,
-                markers: true,
-                dashed: false,
-            });
-        }
-    }
+    let psnr = against_eps(runs, |r| r.result.final_metrics.psnr);
     Ok(format!(
         "<div class=charts><figure>{}</figure><figure>{}</figure></div>",
         line_chart(
