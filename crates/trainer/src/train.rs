@@ -277,6 +277,8 @@ pub fn train(
         }
         let lr = config.optim.schedule.lr_at(lr_base, step, config.steps);
         model = optim.step(lr, model, grads);
+        // Training time ends here: the probe below is measurement, not training.
+        train_secs += t_step.elapsed().as_secs_f64();
         let probe_loss = if step >= probe_from {
             let out = model.valid().forward(probe.input.clone());
             Some(f64::from(
@@ -288,7 +290,6 @@ pub fn train(
         } else {
             None
         };
-        train_secs += t_step.elapsed().as_secs_f64();
         let done = step + 1;
         steps.push(StepRow {
             step: done,
