@@ -25,35 +25,28 @@ pub fn small_config() -> TrainConfig {
     c
 }
 
-/// Trains `config` into `dir` (created) on its backend, quietly.
-pub fn run(config: &TrainConfig, dir: &Path) -> TrainOutcome {
-    let run = RunDir::create(dir).unwrap();
-    std::fs::write(run.config(), serde_json::to_string_pretty(config).unwrap()).unwrap();
+fn train_quietly(config: &TrainConfig, run: &RunDir, resume: bool) -> TrainOutcome {
     let selected = backend::select(config.backend).unwrap();
     train(
         config,
-        &run,
+        run,
         &selected,
         TrainOptions {
             quiet: true,
-            resume: false,
+            resume,
         },
     )
     .unwrap()
 }
 
+/// Trains `config` into `dir` (created) on its backend, quietly.
+pub fn run(config: &TrainConfig, dir: &Path) -> TrainOutcome {
+    let run = RunDir::create(dir).unwrap();
+    std::fs::write(run.config(), serde_json::to_string_pretty(config).unwrap()).unwrap();
+    train_quietly(config, &run, false)
+}
+
 /// Resumes the run in `dir` with `config` (its steps may be larger than before).
 pub fn resume(config: &TrainConfig, dir: &Path) -> TrainOutcome {
-    let run = RunDir::open(dir).unwrap();
-    let selected = backend::select(config.backend).unwrap();
-    train(
-        config,
-        &run,
-        &selected,
-        TrainOptions {
-            quiet: true,
-            resume: true,
-        },
-    )
-    .unwrap()
+    train_quietly(config, &RunDir::open(dir).unwrap(), true)
 }
