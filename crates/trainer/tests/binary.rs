@@ -1,19 +1,6 @@
 //! The `denoise` binary end to end: exit codes and messages.
 
-use std::path::Path;
-use std::process::{Command, Output};
-
-fn denoise(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_denoise"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("the binary runs")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use crate::util::{denoise, stderr};
 
 #[test]
 fn bad_flags_fail_with_a_message_naming_the_flag() {

@@ -1,19 +1,13 @@
 //! `compare`, shards and `report merge` end to end through the binary.
 
 use std::path::Path;
-use std::process::Command;
 
+use crate::util::stderr;
+
+/// Runs the binary and asserts that it succeeded.
 fn denoise(args: &[&str], cwd: &Path) {
-    let o = Command::new(env!("CARGO_BIN_EXE_denoise"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("the binary runs");
-    assert!(
-        o.status.success(),
-        "{args:?} failed:\n{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    let o = crate::util::denoise(args, cwd);
+    assert!(o.status.success(), "{args:?} failed:\n{}", stderr(&o));
 }
 
 const GRID: [&str; 16] = [

@@ -1,6 +1,7 @@
 //! Helpers: small configs and runs.
 
 use std::path::Path;
+use std::process::{Command, Output};
 
 use denoise_trainer::backend::{self, BackendChoice};
 use denoise_trainer::config::TrainConfig;
@@ -49,4 +50,18 @@ pub fn run(config: &TrainConfig, dir: &Path) -> TrainOutcome {
 /// Resumes the run in `dir` with `config` (its steps may be larger than before).
 pub fn resume(config: &TrainConfig, dir: &Path) -> TrainOutcome {
     train_quietly(config, &RunDir::open(dir).unwrap(), true)
+}
+
+/// Runs the `denoise` binary with `args` in `cwd`.
+pub fn denoise(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_denoise"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("the binary runs")
+}
+
+/// What the binary wrote to stderr.
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
 }
