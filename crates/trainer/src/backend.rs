@@ -4,6 +4,9 @@
 //! one) and otherwise `flex`, burn 0.22's fast pure-Rust CPU backend. It never takes a software
 //! adapter (lavapipe, SwiftShader, WARP report themselves as CPU) on its own: those are slower than
 //! flex. `ndarray` is deprecated in burn 0.22 and trains far slower; it stays selectable.
+//! `--backend wgpu` takes the best adapter there is, software ones included (that is how CI runs
+//! the GPU path on Mesa's lavapipe). `WGPU_ADAPTER_NAME` narrows both to adapters whose name
+//! contains its value. The decision is [`resolve`], a pure function of the adapter list.
 
 use std::fmt;
 
@@ -78,16 +81,131 @@ pub struct Selected {
     pub description: String,
 }
 
-/// Which adapter `auto` takes from a list: the first discrete GPU, else the first integrated one;
-/// returns the index of that adapter *among adapters of its kind* (what wgpu's `DiscreteGpu(n)`
-/// means). Software (CPU), virtual and unknown adapters are never taken.
-pub fn auto_pick(adapters: &[Adapter]) -> Option<(AdapterKind, usize, &Adapter)> {
-    for kind in [AdapterKind::Discrete, AdapterKind::Integrated] {
-        if let Some(a) = adapters.iter().find(|a| a.kind == kind) {
-            return Some((kind, 0, a));
-        }
+/// The environment variable that restricts wgpu to adapters whose name contains its value
+/// (case-insensitive), as in wgpu's own examples: `WGPU_ADAPTER_NAME="RTX 4090"`.
+pub const ADAPTER_NAME_VAR: &str = "WGPU_ADAPTER_NAME";
+
+/// What a backend choice resolves to, decided from the adapters alone (no device is touched):
+/// the logic of `--backend`, testable with made-up adapter lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resolution {
+    /// wgpu on this adapter; `index` counts adapters *of its kind* (what burn's
+    /// `DeviceKind::DiscreteGpu(index)` and friends mean).
+    Wgpu {
+        /// The adapter's kind.
+        kind: AdapterKind,
+        /// Its index among adapters of that kind.
+        index: usize,
+        /// The adapter.
+        adapter: Adapter,
+    },
+    /// The flex CPU backend.
+    Flex,
+    /// The ndarray CPU backend.
+    Ndarray,
+    /// wgpu was asked for and no adapter fits: the message says why and what to do.
+    NoAdapter(String),
+}
+
+fn matches_name(adapter: &Adapter, name: Option<&str>) -> bool {
+    name.is_none_or(|n| {
+        adapter
+            .name
+            .to_ascii_lowercase()
+            .contains(&n.to_ascii_lowercase())
+    })
+}
+
+fn wgpu_on(adapters: &[Adapter], position: usize) -> Resolution {
+    let adapter = adapters[position].clone();
+    let index = adapters[..position]
+        .iter()
+        .filter(|a| a.kind == adapter.kind)
+        .count();
+    Resolution::Wgpu {
+        kind: adapter.kind,
+        index,
+        adapter,
     }
-    None
+}
+
+/// Which adapter `auto` takes from a list: the first discrete GPU, else the first integrated one,
+/// among those whose name contains `name` when it is given. Software (CPU), virtual and unknown
+/// adapters are never taken.
+pub fn auto_pick(adapters: &[Adapter], name: Option<&str>) -> Option<Resolution> {
+    [AdapterKind::Discrete, AdapterKind::Integrated]
+        .into_iter()
+        .find_map(|kind| {
+            adapters
+                .iter()
+                .position(|a| a.kind == kind && matches_name(a, name))
+        })
+        .map(|p| wgpu_on(adapters, p))
+}
+
+/// Resolves `choice` against the adapters wgpu reports (`wgpu_compiled` says whether this build
+/// has wgpu at all; `name` is the value of [`ADAPTER_NAME_VAR`]):
+/// - `flex`, `ndarray`: themselves;
+/// - `wgpu`: the best adapter there is — a hardware GPU first, else any other, software included
+///   (lavapipe is how CI tests the GPU path) — or [`Resolution::NoAdapter`];
+/// - `auto`: a hardware GPU ([`auto_pick`]), else flex.
+pub fn resolve(
+    choice: BackendChoice,
+    adapters: &[Adapter],
+    wgpu_compiled: bool,
+    name: Option<&str>,
+) -> Resolution {
+    match choice {
+        BackendChoice::Flex => Resolution::Flex,
+        BackendChoice::Ndarray => Resolution::Ndarray,
+        BackendChoice::Auto => auto_pick(adapters, name).unwrap_or(Resolution::Flex),
+        BackendChoice::Wgpu if !wgpu_compiled => Resolution::NoAdapter(
+            "this build has no wgpu backend; rebuild with `--features wgpu`".into(),
+        ),
+        BackendChoice::Wgpu => auto_pick(adapters, name)
+            .or_else(|| {
+                adapters
+                    .iter()
+                    .position(|a| matches_name(a, name))
+                    .map(|p| wgpu_on(adapters, p))
+            })
+            .unwrap_or_else(|| match name {
+                Some(n) if !adapters.is_empty() => Resolution::NoAdapter(format!(
+                    "{ADAPTER_NAME_VAR}={n} matches none of the adapters ({}); unset it or \
+                     name one of them (`denoise devices` lists them)",
+                    adapters
+                        .iter()
+                        .map(|a| a.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
+                _ => Resolution::NoAdapter(NO_ADAPTER_HELP.into()),
+            }),
+    }
+}
+
+/// The Mesa version of a driver string such as "Mesa 22.3.6 (LLVM 15.0.6)", as (major, minor).
+pub fn mesa_version(driver: &str) -> Option<(u32, u32)> {
+    let rest = &driver[driver.find("Mesa ")? + 5..];
+    let mut parts = rest.split(|c: char| !c.is_ascii_digit());
+    let major = parts.next()?.parse().ok()?;
+    let minor = parts.next()?.parse().ok()?;
+    Some((major, minor))
+}
+
+/// A warning for adapters known to compute wrong results: Mesa's lavapipe before 25 (22.3.6 drops
+/// part of every reduction over more than 2^18 elements, so batch-norm statistics and losses of
+/// large batches come out wrong; 25.0.7 is right — the parity tests check it).
+pub fn adapter_warning(adapter: &Adapter) -> Option<String> {
+    let (major, minor) = mesa_version(&adapter.driver)?;
+    (adapter.kind == AdapterKind::Cpu && major < 25).then(|| {
+        format!(
+            "{} runs on Mesa {major}.{minor}, whose lavapipe computes large reductions wrongly \
+             (seen with 22.3.6); install Mesa >= 25 (Debian 12: `apt-get install -t \
+             bookworm-backports mesa-vulkan-drivers`) or use --backend flex",
+            adapter.name
+        )
+    })
 }
 
 /// The adapters wgpu sees on this machine, for the first graphics API that has any (the same
@@ -144,6 +262,7 @@ pub const NO_ADAPTER_HELP: &str = "wgpu found no Vulkan, Metal or DX12 adapter. 
     macOS: Metal is built in (macOS 10.13+); Windows: a current GPU driver (DX12/Vulkan). \
     Check with `vulkaninfo --summary` (package vulkan-tools), or use --backend flex";
 
+#[cfg(any(feature = "flex", feature = "ndarray"))]
 fn cpu_threads() -> usize {
     std::env::var("RAYON_NUM_THREADS")
         .ok()
@@ -184,61 +303,70 @@ fn ndarray() -> Result<Selected> {
 }
 
 #[cfg(feature = "wgpu")]
-fn wgpu_device(kind: AdapterKind, index: usize) -> Device {
+fn wgpu_device(kind: AdapterKind, index: usize) -> Result<Device> {
     use burn::tensor::DeviceKind;
-    Device::wgpu(match kind {
+    Ok(Device::wgpu(match kind {
         AdapterKind::Discrete => DeviceKind::DiscreteGpu(index),
         AdapterKind::Integrated => DeviceKind::IntegratedGpu(index),
         AdapterKind::Virtual => DeviceKind::VirtualGpu(index),
         AdapterKind::Cpu => DeviceKind::Cpu,
         AdapterKind::Other => DeviceKind::DefaultDevice,
-    })
+    }))
+}
+
+#[cfg(not(feature = "wgpu"))]
+fn wgpu_device(_kind: AdapterKind, _index: usize) -> Result<Device> {
+    bail!("--backend wgpu: this build has no wgpu backend; rebuild with `--features wgpu`")
+}
+
+/// The value of [`ADAPTER_NAME_VAR`], if set and not empty.
+pub fn adapter_name_filter() -> Option<String> {
+    std::env::var(ADAPTER_NAME_VAR)
+        .ok()
+        .filter(|v| !v.trim().is_empty())
 }
 
 /// Resolves `choice` to a device, checking that wgpu has an adapter before using it.
 pub fn select(choice: BackendChoice) -> Result<Selected> {
-    match choice {
-        BackendChoice::Flex => flex(),
-        BackendChoice::Ndarray => ndarray(),
-        BackendChoice::Wgpu => {
-            #[cfg(feature = "wgpu")]
-            {
-                let adapters = wgpu_adapters();
-                // An explicit wgpu choice takes the best adapter there is, software included.
-                let pick = auto_pick(&adapters)
-                    .map(|(k, i, a)| (k, i, a.clone()))
-                    .or_else(|| adapters.first().map(|a| (a.kind, 0, a.clone())));
-                let Some((kind, index, adapter)) = pick else {
-                    bail!("--backend wgpu: {NO_ADAPTER_HELP}");
-                };
-                Ok(Selected {
-                    device: wgpu_device(kind, index),
-                    backend: BackendChoice::Wgpu,
-                    description: format!(
-                        "wgpu ({}: {} [{:?}], driver {})",
-                        adapter.api, adapter.name, adapter.kind, adapter.driver
-                    ),
-                })
+    let adapters = match choice {
+        BackendChoice::Wgpu | BackendChoice::Auto => wgpu_adapters(),
+        _ => Vec::new(),
+    };
+    let name = adapter_name_filter();
+    match resolve(choice, &adapters, cfg!(feature = "wgpu"), name.as_deref()) {
+        Resolution::Flex => flex().or_else(|e| {
+            if choice == BackendChoice::Auto {
+                ndarray()
+            } else {
+                Err(e)
             }
-            #[cfg(not(feature = "wgpu"))]
-            bail!("--backend wgpu: this build has no wgpu backend; rebuild with `--features wgpu`")
-        }
-        BackendChoice::Auto => {
-            #[cfg(feature = "wgpu")]
-            {
-                let adapters = wgpu_adapters();
-                if let Some((kind, index, adapter)) = auto_pick(&adapters) {
-                    return Ok(Selected {
-                        device: wgpu_device(kind, index),
-                        backend: BackendChoice::Wgpu,
-                        description: format!(
-                            "wgpu ({}: {} [{:?}], chosen by auto)",
-                            adapter.api, adapter.name, adapter.kind
-                        ),
-                    });
-                }
+        }),
+        Resolution::Ndarray => ndarray(),
+        Resolution::NoAdapter(why) => bail!("--backend wgpu: {why}"),
+        Resolution::Wgpu {
+            kind,
+            index,
+            adapter,
+        } => {
+            if let Some(w) = adapter_warning(&adapter) {
+                eprintln!("warning: {w}");
             }
-            flex().or_else(|_| ndarray())
+            Ok(Selected {
+                device: wgpu_device(kind, index)?,
+                backend: BackendChoice::Wgpu,
+                description: format!(
+                    "wgpu ({}: {} [{:?}], driver {}{})",
+                    adapter.api,
+                    adapter.name,
+                    adapter.kind,
+                    adapter.driver,
+                    if choice == BackendChoice::Auto {
+                        ", chosen by auto"
+                    } else {
+                        ""
+                    }
+                ),
+            })
         }
     }
 }
@@ -256,24 +384,120 @@ mod tests {
         }
     }
 
+    fn picked(r: &Resolution) -> (AdapterKind, usize, &str) {
+        match r {
+            Resolution::Wgpu {
+                kind,
+                index,
+                adapter,
+            } => (*kind, *index, adapter.name.as_str()),
+            other => panic!("expected a wgpu adapter, got {other:?}"),
+        }
+    }
+
     #[test]
     fn auto_prefers_discrete_then_integrated_and_never_software() {
         let lavapipe = a("llvmpipe", AdapterKind::Cpu);
         let igpu = a("Intel UHD", AdapterKind::Integrated);
         let dgpu = a("RTX", AdapterKind::Discrete);
-        assert!(auto_pick(std::slice::from_ref(&lavapipe)).is_none());
-        assert!(
-            auto_pick(&[a("virgl", AdapterKind::Virtual), a("?", AdapterKind::Other)]).is_none()
+        let auto = |list: &[Adapter]| resolve(BackendChoice::Auto, list, true, None);
+        assert_eq!(auto(&[]), Resolution::Flex);
+        assert_eq!(auto(std::slice::from_ref(&lavapipe)), Resolution::Flex);
+        assert_eq!(
+            auto(&[a("virgl", AdapterKind::Virtual), a("?", AdapterKind::Other)]),
+            Resolution::Flex
         );
         let two = [lavapipe.clone(), igpu.clone()];
-        let (k, i, pick) = auto_pick(&two).unwrap();
         assert_eq!(
-            (k, i, pick.name.as_str()),
+            picked(&auto(&two)),
             (AdapterKind::Integrated, 0, "Intel UHD")
         );
         let three = [lavapipe, igpu, dgpu];
-        let (k, _, pick) = auto_pick(&three).unwrap();
-        assert_eq!((k, pick.name.as_str()), (AdapterKind::Discrete, "RTX"));
+        assert_eq!(picked(&auto(&three)), (AdapterKind::Discrete, 0, "RTX"));
+    }
+
+    #[test]
+    fn explicit_wgpu_takes_software_adapters_and_fails_clearly_without_any() {
+        let list = [
+            a("llvmpipe", AdapterKind::Cpu),
+            a("virgl", AdapterKind::Virtual),
+        ];
+        let r = resolve(BackendChoice::Wgpu, &list[..1], true, None);
+        assert_eq!(picked(&r), (AdapterKind::Cpu, 0, "llvmpipe"));
+        // No GPU: the first adapter there is.
+        let r = resolve(BackendChoice::Wgpu, &list, true, None);
+        assert_eq!(picked(&r), (AdapterKind::Cpu, 0, "llvmpipe"));
+        match resolve(BackendChoice::Wgpu, &[], true, None) {
+            Resolution::NoAdapter(m) => {
+                assert!(m.contains("mesa-vulkan-drivers") && m.contains("--backend flex"))
+            }
+            other => panic!("{other:?}"),
+        }
+        match resolve(BackendChoice::Wgpu, &list, false, None) {
+            Resolution::NoAdapter(m) => assert!(m.contains("--features wgpu"), "{m}"),
+            other => panic!("{other:?}"),
+        }
+        // The CPU backends never look at adapters.
+        assert_eq!(
+            resolve(BackendChoice::Ndarray, &list, true, None),
+            Resolution::Ndarray
+        );
+        assert_eq!(
+            resolve(BackendChoice::Flex, &list, true, None),
+            Resolution::Flex
+        );
+    }
+
+    #[test]
+    fn adapter_name_picks_one_and_counts_the_index_within_its_kind() {
+        let list = [
+            a("NVIDIA RTX 3090", AdapterKind::Discrete),
+            a("Intel Arc", AdapterKind::Integrated),
+            a("NVIDIA RTX 4090", AdapterKind::Discrete),
+            a("llvmpipe", AdapterKind::Cpu),
+        ];
+        let r = resolve(BackendChoice::Auto, &list, true, Some("4090"));
+        assert_eq!(picked(&r), (AdapterKind::Discrete, 1, "NVIDIA RTX 4090"));
+        let r = resolve(BackendChoice::Auto, &list, true, Some("arc"));
+        assert_eq!(picked(&r), (AdapterKind::Integrated, 0, "Intel Arc"));
+        // auto never takes software, even by name; --backend wgpu does.
+        assert_eq!(
+            resolve(BackendChoice::Auto, &list, true, Some("llvmpipe")),
+            Resolution::Flex
+        );
+        let r = resolve(BackendChoice::Wgpu, &list, true, Some("LLVMPIPE"));
+        assert_eq!(picked(&r), (AdapterKind::Cpu, 0, "llvmpipe"));
+        match resolve(BackendChoice::Wgpu, &list, true, Some("radeon")) {
+            Resolution::NoAdapter(m) => {
+                assert!(
+                    m.contains("WGPU_ADAPTER_NAME=radeon") && m.contains("RTX 4090"),
+                    "{m}"
+                )
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn old_lavapipe_is_flagged_and_new_is_not() {
+        assert_eq!(
+            mesa_version("llvmpipe Mesa 22.3.6 (LLVM 15.0.6)"),
+            Some((22, 3))
+        );
+        assert_eq!(
+            mesa_version("llvmpipe Mesa 25.0.7-2~bpo12+1 (LLVM 15.0.6)"),
+            Some((25, 0))
+        );
+        assert_eq!(mesa_version("NVIDIA 550.54"), None);
+        let mut old = a("llvmpipe (LLVM 15.0.6, 256 bits)", AdapterKind::Cpu);
+        old.driver = "llvmpipe Mesa 22.3.6 (LLVM 15.0.6)".into();
+        assert!(adapter_warning(&old).unwrap().contains("Mesa >= 25"));
+        let mut new = old.clone();
+        new.driver = "llvmpipe Mesa 25.0.7 (LLVM 15.0.6)".into();
+        assert_eq!(adapter_warning(&new), None);
+        let mut radv = a("AMD Radeon (RADV)", AdapterKind::Discrete);
+        radv.driver = "radv Mesa 22.3.6".into();
+        assert_eq!(adapter_warning(&radv), None, "only lavapipe is known bad");
     }
 
     #[test]
