@@ -1,9 +1,11 @@
-//! Checkpoints: model weights (safetensors), optimizer state (burnpack) and the step, written
-//! completely before `checkpoints/latest` names them.
+//! Checkpoints: model weights (safetensors), optimizer state (burnpack), the step, the data
+//! position and the random-number state, written completely under a temporary name and renamed
+//! before `checkpoints/latest` names them. A crash or `kill -9` at any moment leaves the newest
+//! complete checkpoint usable; leftovers of an unfinished one are removed on the next start.
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Context, Result, anyhow};
 use burn::module::Module;
 use burn::optim::ModuleOptimizer;
 use burn::store::{ModuleSnapshot, SafetensorsStore};
@@ -12,7 +14,13 @@ use denoise_data::write_bytes_atomically;
 use denoise_model::{Denoiser, DenoiserConfig};
 use serde::{Deserialize, Serialize};
 
+use crate::exit::{bad_input, output, usage};
 use crate::run_dir::RunDir;
+
+/// How the random state of a run is determined, recorded in every checkpoint.
+pub const RNG_NOTE: &str = "every random draw comes from a xoshiro256++ generator keyed by \
+    (seed, domain, index); the training batch of step s is index s, so (seed, step) is the whole \
+    random state";
 
 /// What a checkpoint records besides tensors.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -24,6 +32,12 @@ pub struct CheckpointState {
     pub seed: u64,
     /// Training time so far, in seconds.
     pub elapsed_s: f64,
+    /// The position in the data stream: training patches consumed (steps × batch).
+    #[serde(default)]
+    pub patches_seen: u64,
+    /// How the random state follows from `seed` and `step` ([`RNG_NOTE`]).
+    #[serde(default)]
+    pub rng: String,
 }
 
 /// How many complete checkpoints to keep.
@@ -54,29 +68,35 @@ pub fn save_model(dir: &Path, model: &Denoiser, config: &DenoiserConfig) -> Resu
 /// Reads `model.json` and `model.safetensors` from `dir` and builds the model on `device`.
 pub fn load_model(dir: &Path, device: &Device) -> Result<(Denoiser, DenoiserConfig)> {
     let cfg_path = dir.join("model.json");
-    let config: DenoiserConfig = serde_json::from_str(
-        &std::fs::read_to_string(&cfg_path)
-            .with_context(|| format!("cannot read {}", cfg_path.display()))?,
-    )
-    .with_context(|| format!("{} is not a model config", cfg_path.display()))?;
+    let text = std::fs::read_to_string(&cfg_path)
+        .map_err(|e| bad_input(format!("cannot read {}: {e}", cfg_path.display())))?;
+    let config: DenoiserConfig = serde_json::from_str(&text).map_err(|e| {
+        bad_input(format!(
+            "{} is not a model config ({e}); it is written by `denoise train`",
+            cfg_path.display()
+        ))
+    })?;
     config
         .validate()
-        .map_err(|e| anyhow!("{}: {e}", cfg_path.display()))?;
+        .map_err(|e| bad_input(format!("{}: {e}", cfg_path.display())))?;
     let mut model = config.init(device);
     let weights = dir.join("model.safetensors");
-    let bytes =
-        std::fs::read(&weights).with_context(|| format!("cannot read {}", weights.display()))?;
+    let bytes = std::fs::read(&weights)
+        .map_err(|e| bad_input(format!("cannot read {}: {e}", weights.display())))?;
     let mut store = SafetensorsStore::from_bytes(Some(bytes));
-    let result = model
-        .load_from(&mut store)
-        .map_err(|e| anyhow!("cannot load weights from {}: {e}", weights.display()))?;
+    let result = model.load_from(&mut store).map_err(|e| {
+        bad_input(format!(
+            "cannot load weights from {} ({e}); the file is damaged or not a safetensors file",
+            weights.display()
+        ))
+    })?;
     if !result.errors.is_empty() || !result.missing.is_empty() {
-        bail!(
+        return Err(bad_input(format!(
             "{} does not fit the model in model.json: missing {:?}, errors {:?}",
             weights.display(),
             result.missing,
             result.errors
-        );
+        )));
     }
     Ok((model, config))
 }
@@ -92,13 +112,16 @@ pub fn resolve_model_dir(path: &Path) -> Result<PathBuf> {
         if let Some((_, dir)) = latest(&run)? {
             return Ok(dir);
         }
-        bail!("{} holds a run without any checkpoint yet", path.display());
+        return Err(usage(format!(
+            "--checkpoint {}: this run has no checkpoint yet; train it further or give another run",
+            path.display()
+        )));
     }
-    bail!(
+    Err(usage(format!(
         "--checkpoint {}: no model here; give a run folder (from `denoise train --out`) or one of \
          its checkpoints/step-* folders",
         path.display()
-    )
+    )))
 }
 
 fn step_dir_name(step: u64) -> String {
@@ -118,22 +141,43 @@ pub fn save(
     let name = step_dir_name(state.step);
     let tmp = root.join(format!(".{name}.tmp-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&tmp);
-    std::fs::create_dir_all(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
-    save_model(&tmp, model, config)?;
-    let optim_bytes = optim
-        .into_bytes()
-        .map_err(|e| anyhow!("cannot serialise the optimizer state: {e:?}"))?;
-    write_bytes_atomically(&tmp.join("optimizer.bpk"), &optim_bytes)?;
-    write_bytes_atomically(
-        &tmp.join("state.json"),
-        serde_json::to_string_pretty(state)?.as_bytes(),
-    )?;
-    let dir = root.join(&name);
-    if dir.exists() {
-        std::fs::remove_dir_all(&dir)
-            .with_context(|| format!("cannot replace {}", dir.display()))?;
+    std::fs::create_dir_all(&tmp)
+        .map_err(|e| output(format!("cannot create {}: {e}", tmp.display())))?;
+    let written = (|| -> Result<()> {
+        save_model(&tmp, model, config)?;
+        let optim_bytes = optim
+            .into_bytes()
+            .map_err(|e| anyhow!("cannot serialise the optimizer state: {e:?}"))?;
+        write_bytes_atomically(&tmp.join("optimizer.bpk"), &optim_bytes)?;
+        write_bytes_atomically(
+            &tmp.join("state.json"),
+            serde_json::to_string_pretty(state)?.as_bytes(),
+        )?;
+        Ok(())
+    })();
+    if let Err(e) = written {
+        let _ = std::fs::remove_dir_all(&tmp);
+        return Err(e.context(format!(
+            "the checkpoint of step {} was not written; the previous one stays the latest",
+            state.step
+        )));
     }
-    std::fs::rename(&tmp, &dir).with_context(|| format!("cannot finish {}", dir.display()))?;
+    let dir = root.join(&name);
+    let renamed = (|| {
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir)
+                .map_err(|e| output(format!("cannot replace {}: {e}", dir.display())))?;
+        }
+        std::fs::rename(&tmp, &dir)
+            .map_err(|e| output(format!("cannot finish {}: {e}", dir.display())))
+    })();
+    if let Err(e) = renamed {
+        let _ = std::fs::remove_dir_all(&tmp);
+        return Err(e.context(format!(
+            "the checkpoint of step {} was not written; the previous one stays the latest",
+            state.step
+        )));
+    }
     write_bytes_atomically(&root.join("latest"), name.as_bytes())?;
     prune(&root, &name)?;
     Ok(dir)
@@ -155,31 +199,115 @@ fn prune(root: &Path, keep_name: &str) -> Result<()> {
     Ok(())
 }
 
-/// The newest complete checkpoint of a run, if any.
-pub fn latest(run: &RunDir) -> Result<Option<(CheckpointState, PathBuf)>> {
-    let pointer = run.checkpoints().join("latest");
-    let name = match std::fs::read_to_string(&pointer) {
-        Ok(n) => n.trim().to_owned(),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(e).with_context(|| format!("cannot read {}", pointer.display())),
-    };
-    let dir = run.checkpoints().join(&name);
+fn read_state(dir: &Path) -> Result<CheckpointState> {
     let state_path = dir.join("state.json");
-    let state: CheckpointState = serde_json::from_str(
-        &std::fs::read_to_string(&state_path)
-            .with_context(|| format!("cannot read {}", state_path.display()))?,
-    )
-    .with_context(|| format!("{} is damaged", state_path.display()))?;
-    Ok(Some((state, dir)))
+    let text = std::fs::read_to_string(&state_path)
+        .map_err(|e| bad_input(format!("cannot read {}: {e}", state_path.display())))?;
+    serde_json::from_str(&text).map_err(|e| {
+        bad_input(format!(
+            "{} is damaged ({e}); delete that checkpoint folder to resume from the one before",
+            state_path.display()
+        ))
+    })
+}
+
+/// The newest complete checkpoint of a run, if any: the one `checkpoints/latest` names, or, when
+/// that pointer is missing or names a folder that is gone, the newest `step-*` folder (each is
+/// complete: it only gets that name once every file is written).
+pub fn latest(run: &RunDir) -> Result<Option<(CheckpointState, PathBuf)>> {
+    let root = run.checkpoints();
+    let pointer = root.join("latest");
+    if let Ok(name) = std::fs::read_to_string(&pointer) {
+        let dir = root.join(name.trim());
+        if dir.is_dir() {
+            return Ok(Some((read_state(&dir)?, dir)));
+        }
+    }
+    let mut names: Vec<String> = match std::fs::read_dir(&root) {
+        Ok(entries) => entries
+            .filter_map(|e| e.ok())
+            .filter_map(|e| e.file_name().into_string().ok())
+            .filter(|n| n.starts_with("step-"))
+            .collect(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", root.display())),
+    };
+    names.sort();
+    match names.pop() {
+        Some(name) => {
+            let dir = root.join(name);
+            Ok(Some((read_state(&dir)?, dir)))
+        }
+        None => Ok(None),
+    }
+}
+
+/// Removes what an interrupted process left behind: unfinished checkpoint folders
+/// (`checkpoints/.step-*.tmp-*`) and temporary files (`.NAME.tmp-*`) in the run folder.
+pub fn remove_stale(run: &RunDir) {
+    for dir in [run.root().to_path_buf(), run.checkpoints()] {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.starts_with('.') && name.contains(".tmp-") {
+                let path = entry.path();
+                let _ = if path.is_dir() {
+                    std::fs::remove_dir_all(&path)
+                } else {
+                    std::fs::remove_file(&path)
+                };
+            }
+        }
+    }
+}
+
+struct FirstNonFinite(Option<String>);
+
+impl burn::module::ModuleVisitor for FirstNonFinite {
+    fn visit_float<const D: usize>(
+        &mut self,
+        param: &burn::module::Param<burn::tensor::Tensor<D>>,
+    ) {
+        if self.0.is_some() {
+            return;
+        }
+        let values = param
+            .val()
+            .into_data()
+            .try_to_vec::<f32>()
+            .unwrap_or_default();
+        if let Some(v) = values.iter().find(|v| !v.is_finite()) {
+            self.0 = Some(format!(
+                "{v} in a parameter of shape {:?}",
+                param.val().dims()
+            ));
+        }
+    }
+}
+
+/// The first non-finite parameter value of `model`, described, if any.
+pub fn first_non_finite(model: &Denoiser) -> Option<String> {
+    let mut v = FirstNonFinite(None);
+    model.visit(&mut v);
+    v.0
 }
 
 /// Loads the optimizer state of a checkpoint into `optim`.
 pub fn load_optimizer(dir: &Path, optim: ModuleOptimizer) -> Result<ModuleOptimizer> {
     let path = dir.join("optimizer.bpk");
-    let bytes = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+    let bytes = std::fs::read(&path)
+        .map_err(|e| bad_input(format!("cannot read {}: {e}", path.display())))?;
     optim
         .from_bytes(burn::tensor::Bytes::from_bytes_vec(bytes))
-        .map_err(|e| anyhow!("cannot load optimizer state {}: {e:?}", path.display()))
+        .map_err(|e| {
+            bad_input(format!(
+                "cannot load the optimizer state {} ({e:?}); delete that checkpoint folder to \
+                 resume from the one before",
+                path.display()
+            ))
+        })
 }
 
 struct Collect(Vec<Vec<f32>>);

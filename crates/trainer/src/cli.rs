@@ -15,7 +15,8 @@ use crate::optim::{OptimSpec, Schedule};
 /// and see why the choice of loss matters: MSE converges to the conditional mean (blur, bias under
 /// outlier labels), L1 to the conditional median.
 #[derive(Debug, Parser)]
-#[command(name = "denoise", version, about, long_about = None, propagate_version = true)]
+#[command(name = "denoise", version, about, long_about = None, propagate_version = true,
+    after_help = crate::exit::EXIT_CODES_HELP)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]

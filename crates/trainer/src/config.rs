@@ -5,12 +5,13 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use anyhow::{Context, Result, bail};
+use anyhow::Result;
 use denoise_data::{ColorMode, Corruption, LabelSpec, NoiseSpec, OnBadImage};
 use denoise_model::{DenoiserConfig, Preset};
 use serde::{Deserialize, Serialize};
 
 use crate::backend::BackendChoice;
+use crate::exit::usage;
 use crate::loss::LossSpec;
 use crate::optim::{OptimSpec, Schedule};
 
@@ -255,13 +256,13 @@ impl TrainConfig {
     /// Reads a JSON config (any subset of keys; unknown keys are errors).
     pub fn load(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read config file {}", path.display()))?;
-        serde_json::from_str(&text).with_context(|| {
-            format!(
-                "config file {} is not a valid denoise config (JSON with kebab-case keys as in a \
-                 run's config.json)",
+            .map_err(|e| usage(format!("cannot read config file {}: {e}", path.display())))?;
+        serde_json::from_str(&text).map_err(|e| {
+            usage(format!(
+                "config file {} is not a valid denoise config: {e} (JSON with kebab-case keys as in \
+                 a run's config.json)",
                 path.display()
-            )
+            ))
         })
     }
 
@@ -277,57 +278,62 @@ impl TrainConfig {
     /// Checks every value, naming the flag and what is accepted.
     pub fn validate(&self) -> Result<()> {
         if self.patch == 0 {
-            bail!("--patch 0: use a patch side >= 1 (DnCNN uses 40)");
+            return Err(usage("--patch 0: use a patch side >= 1 (DnCNN uses 40)"));
         }
         if self.batch == 0 {
-            bail!("--batch 0: use a batch of at least 1 patch");
+            return Err(usage("--batch 0: use a batch of at least 1 patch"));
         }
         if self.steps == 0 {
-            bail!("--steps 0: train for at least 1 step");
+            return Err(usage("--steps 0: train for at least 1 step"));
         }
         if self.patches_per_epoch == 0 {
-            bail!("--patches-per-epoch 0: use at least 1");
+            return Err(usage("--patches-per-epoch 0: use at least 1"));
         }
         if self.eval_every == 0 || self.checkpoint_every == 0 {
-            bail!("--eval-every and --checkpoint-every must be at least 1");
+            return Err(usage(
+                "--eval-every and --checkpoint-every must be at least 1",
+            ));
         }
         let lr = self.optim.lr();
         if !(lr > 0.0 && lr.is_finite()) {
-            bail!("--lr {lr}: the learning rate must be a finite number > 0 (e.g. 1e-3)");
+            return Err(usage(format!(
+                "--lr {lr}: the learning rate must be a finite number > 0 (e.g. 1e-3)"
+            )));
         }
         if !(self.optim.weight_decay >= 0.0 && self.optim.weight_decay.is_finite()) {
-            bail!(
+            return Err(usage(format!(
                 "--weight-decay {}: use a finite value >= 0",
                 self.optim.weight_decay
-            );
+            )));
         }
         if let Some(c) = self.optim.grad_clip
             && !(c > 0.0 && c.is_finite())
         {
-            bail!("--grad-clip {c}: use a finite norm > 0");
+            return Err(usage(format!("--grad-clip {c}: use a finite norm > 0")));
         }
         if !(0.0..1.0).contains(&self.data.val_fraction) {
-            bail!(
+            return Err(usage(format!(
                 "--val-fraction {}: use a value in [0, 1)",
                 self.data.val_fraction
-            );
+            )));
         }
         if self.data.source == DataSource::Synthetic {
             if self.data.train_images == 0 || self.data.val_images == 0 {
-                bail!("synthetic data needs at least 1 training and 1 validation image");
+                return Err(usage(
+                    "synthetic data needs at least 1 training and 1 validation image",
+                ));
             }
             if self.data.train_size < self.patch {
-                bail!(
+                return Err(usage(format!(
                     "--patch {} is larger than the synthetic images ({} px); use a smaller patch",
-                    self.patch,
-                    self.data.train_size
-                );
+                    self.patch, self.data.train_size
+                )));
             }
         }
         self.model
             .resolve(self.data.color.channels(), self.seed)
             .validate()
-            .map_err(|e| anyhow::anyhow!("model: {e}"))?;
+            .map_err(|e| usage(format!("model: {e} (--depth, --width)")))?;
         Ok(())
     }
 }

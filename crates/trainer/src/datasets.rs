@@ -55,7 +55,13 @@ pub fn load(config: &TrainConfig) -> Result<Datasets> {
                 on_bad: d.on_bad_image,
                 limits: Default::default(),
             })
-            .with_context(|| format!("--data {}", root.display()))?;
+            .with_context(|| {
+                format!(
+                    "--data {} (a file that cannot be used stops the run; --on-bad-image skip \
+                     leaves such files out)",
+                    root.display()
+                )
+            })?;
             let name = |p: &std::path::Path| {
                 p.strip_prefix(root)
                     .unwrap_or(p)

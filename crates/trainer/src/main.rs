@@ -3,15 +3,25 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use denoise_trainer::{cli::Cli, commands};
+use denoise_trainer::exit::{Exit, classify};
+use denoise_trainer::{cli::Cli, commands, interrupt};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Err(e) = interrupt::install() {
+        eprintln!("warning: Ctrl-C will not checkpoint before stopping: {e}");
+    }
     match commands::run(cli) {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("error: {err:#}");
-            ExitCode::from(1)
+            let exit = classify(&err);
+            let prefix = if exit == Exit::Interrupted {
+                "stopped"
+            } else {
+                "error"
+            };
+            eprintln!("{prefix}: {err:#}");
+            exit.into()
         }
     }
 }

@@ -99,6 +99,17 @@ impl OptimSpec {
         }
     }
 
+    /// Tensors of state the optimizer keeps per parameter (for disk-space estimates): Adam and
+    /// AdamW 2 (first and second moments), RMSProp 2 (square average and a momentum buffer burn
+    /// keeps), SGD with momentum 1, plain SGD 0.
+    pub fn state_slots(&self) -> u64 {
+        match self {
+            Self::Sgd { momentum } if *momentum == 0.0 => 0,
+            Self::Sgd { .. } => 1,
+            Self::Adam | Self::AdamW | Self::RmsProp => 2,
+        }
+    }
+
     /// The burn optimizer, with weight decay `weight_decay` (0 = none).
     pub fn build(&self, weight_decay: f64) -> ModuleOptimizer {
         let decay = (weight_decay > 0.0).then(|| WeightDecayConfig::new(weight_decay as f32));
@@ -203,7 +214,8 @@ impl Schedule {
     pub fn lr_at(&self, lr: f64, step: u64, total: u64) -> f64 {
         match *self {
             Self::Constant => lr,
-            Self::Step { every, factor } => lr * factor.powi((step / every) as i32),
+            // The exponent as a float: an integer cast would wrap after 2^31 decays.
+            Self::Step { every, factor } => lr * factor.powf((step / every) as f64),
             Self::Cosine => {
                 let t = step as f64 / total.max(1) as f64;
                 lr * 0.5 * (1.0 + (PI * t.min(1.0)).cos())
@@ -223,6 +235,11 @@ mod tests {
         assert_eq!(s.lr_at(0.1, 99, 1000), 0.1);
         assert_eq!(s.lr_at(0.1, 100, 1000), 0.05);
         assert_eq!(s.lr_at(0.1, 250, 1000), 0.025);
+        // Found by fuzzing: beyond 2^31 decays the rate stays in [0, lr] (it was inf).
+        let tiny: Schedule = "step:1:0.5".parse().unwrap();
+        assert_eq!(tiny.lr_at(0.1, u64::MAX - 1, u64::MAX), 0.0);
+        let flat: Schedule = "step:1:1".parse().unwrap();
+        assert_eq!(flat.lr_at(0.1, u64::MAX - 1, u64::MAX), 0.1);
         let c = Schedule::Cosine;
         assert_eq!(c.lr_at(0.1, 0, 1000), 0.1);
         assert!((c.lr_at(0.1, 500, 1000) - 0.05).abs() < 1e-15);

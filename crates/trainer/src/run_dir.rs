@@ -15,7 +15,9 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
+use anyhow::Result;
+
+use crate::exit::{output, usage};
 
 /// A run directory.
 #[derive(Debug, Clone)]
@@ -27,33 +29,53 @@ impl RunDir {
     /// Creates `root` for a new run; refuses a folder that already holds a run.
     pub fn create(root: &Path) -> Result<Self> {
         if root.join("config.json").exists() {
-            bail!(
+            return Err(usage(format!(
                 "--out {}: this folder already holds a run; continue it with --resume {} or choose \
                  another --out",
                 root.display(),
                 root.display()
-            );
+            )));
         }
-        std::fs::create_dir_all(root.join("checkpoints"))
-            .with_context(|| format!("--out {}: cannot create the run folder", root.display()))?;
-        // Fail now, not after an hour of training, when the folder is not writable.
-        let probe = root.join(".write-test");
-        std::fs::write(&probe, b"ok")
-            .with_context(|| format!("--out {}: the run folder is not writable", root.display()))?;
-        let _ = std::fs::remove_file(probe);
-        Ok(Self {
+        std::fs::create_dir_all(root.join("checkpoints")).map_err(|e| {
+            output(format!(
+                "--out {}: cannot create the run folder ({e}); choose a writable --out",
+                root.display()
+            ))
+        })?;
+        let run = Self {
             root: root.to_path_buf(),
-        })
+        };
+        run.check_writable()?;
+        Ok(run)
+    }
+
+    /// Fails now, not after an hour of training, when the run folder or its `checkpoints/` cannot
+    /// be written (read-only filesystem, permissions, a full disk).
+    pub fn check_writable(&self) -> Result<()> {
+        for dir in [self.root.clone(), self.checkpoints()] {
+            let probe = dir.join(format!(".write-test.tmp-{}", std::process::id()));
+            let written =
+                std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&probe, b"ok"));
+            let _ = std::fs::remove_file(&probe);
+            written.map_err(|e| {
+                output(format!(
+                    "{} is not writable ({e}); free space, fix its permissions or choose another \
+                     --out",
+                    dir.display()
+                ))
+            })?;
+        }
+        Ok(())
     }
 
     /// Opens an existing run (it must have a `config.json`).
     pub fn open(root: &Path) -> Result<Self> {
         if !root.join("config.json").is_file() {
-            bail!(
+            return Err(usage(format!(
                 "{} is not a run directory (no config.json): give the --out folder of a `denoise \
                  train` run",
                 root.display()
-            );
+            )));
         }
         Ok(Self {
             root: root.to_path_buf(),

@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::time::Instant;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use burn::module::Module;
 use burn::optim::GradientsParams;
 use denoise_data::{PairBatcher, PatchConfig, PatchSampler, evaluation_pairs, write_atomically};
@@ -14,9 +14,11 @@ use crate::checkpoint::{self, CheckpointState};
 use crate::config::TrainConfig;
 use crate::datasets;
 use crate::evaluate::{EvalSummary, evaluate};
+use crate::exit::{Diverged, Interrupted, bad_input};
 use crate::grad::{clip_global_norm, global_norm};
 use crate::progress::Progress;
 use crate::run_dir::RunDir;
+use crate::{interrupt, space};
 
 /// One row of `metrics.csv`.
 #[derive(Debug, Clone, PartialEq)]
@@ -197,25 +199,44 @@ pub fn train(
     let val_pairs = evaluation_pairs(&val_images, &corruption, config.seed);
 
     let model_config = config.model.resolve(channels, config.seed);
+    checkpoint::remove_stale(run);
+    space::check(
+        run.root(),
+        space::footprint(
+            model_config.num_params() as u64 + 2 * (model_config.width * model_config.depth) as u64,
+            config.optim.optimizer.state_slots(),
+            config.steps,
+            config.steps / config.eval_every + 1,
+        ),
+    )?;
     let mut model = model_config.init(device).fork(&ad).train();
     let mut optim = config.optim.optimizer.build(config.optim.weight_decay);
     let mut start = 0u64;
     let mut elapsed_before = 0.0;
     let mut steps: Vec<StepRow> = Vec::new();
     let mut earlier_validation: Vec<String> = Vec::new();
+    let mut last_good: Option<std::path::PathBuf> = None;
     if options.resume {
         if let Some((state, dir)) = checkpoint::latest(run)? {
             if state.seed != config.seed {
-                bail!(
-                    "checkpoint {} was made with seed {} but config.json says {}",
+                return Err(bad_input(format!(
+                    "checkpoint {} was made with seed {} but config.json says {}; the run folder \
+                     is inconsistent",
                     dir.display(),
                     state.seed,
                     config.seed
-                );
+                )));
             }
-            let (loaded, _) = checkpoint::load_model(&dir, device)?;
+            let (loaded, loaded_config) = checkpoint::load_model(&dir, device)?;
+            if loaded_config != model_config {
+                return Err(bad_input(format!(
+                    "checkpoint {} holds a different model than config.json describes",
+                    dir.display()
+                )));
+            }
             model = loaded.fork(&ad).train();
             optim = checkpoint::load_optimizer(&dir, optim)?;
+            last_good = Some(dir.clone());
             start = state.step;
             elapsed_before = state.elapsed_s;
             steps = read_metrics(run, start)?;
@@ -255,13 +276,14 @@ pub fn train(
         let progress_frac = step as f64 / config.steps as f64;
         let loss = config.loss.forward(output, batch.target, progress_frac);
         let loss_value = f64::from(loss.clone().into_scalar::<f32>());
+        let diverged = |what: String| Diverged {
+            step: step + 1,
+            what,
+            lr: lr_base,
+            last_good: last_good.clone(),
+        };
         if !loss_value.is_finite() {
-            bail!(
-                "training diverged at step {}: the loss is {loss_value}; lower --lr (now {lr_base:e}) \
-                 or add --grad-clip 1.0; the last good checkpoint is in {}",
-                step + 1,
-                run.checkpoints().display()
-            );
+            return Err(diverged(format!("the loss is {loss_value}")).into());
         }
         let mut grads = GradientsParams::from_grads(loss.backward(), &model);
         let grad_norm = match config.optim.grad_clip {
@@ -269,11 +291,10 @@ pub fn train(
             None => global_norm(&model, &grads),
         };
         if !grad_norm.is_finite() {
-            bail!(
-                "training diverged at step {}: the gradient norm is {grad_norm}; lower --lr or add \
-                 --grad-clip 1.0",
-                step + 1
-            );
+            return Err(diverged(format!(
+                "the gradient norm is {grad_norm} (loss {loss_value:e})"
+            ))
+            .into());
         }
         let lr = config.optim.schedule.lr_at(lr_base, step, config.steps);
         model = optim.step(lr, model, grads);
@@ -321,14 +342,46 @@ pub fn train(
             last = Some(summary);
             write_validation(run, &earlier_validation, &validations)?;
         }
-        if done % config.checkpoint_every == 0 || is_last {
+        let stop = interrupt::requested();
+        if done % config.checkpoint_every == 0 || is_last || stop.is_some() {
+            // Never save weights that are no longer numbers: the last good checkpoint stays.
+            if let Some(bad) = checkpoint::first_non_finite(&model) {
+                return Err(Diverged {
+                    step: done,
+                    what: format!(
+                        "the weights hold {bad} after the update (loss before it {loss_value:e})"
+                    ),
+                    lr: lr_base,
+                    last_good: last_good.clone(),
+                }
+                .into());
+            }
             write_metrics(run, &steps)?;
             let state = CheckpointState {
                 step: done,
                 seed: config.seed,
                 elapsed_s: elapsed_before + t0.elapsed().as_secs_f64(),
+                patches_seen: done * config.batch as u64,
+                rng: checkpoint::RNG_NOTE.into(),
             };
-            checkpoint::save(run, &model, &model_config, &optim, &state)?;
+            last_good = Some(checkpoint::save(
+                run,
+                &model,
+                &model_config,
+                &optim,
+                &state,
+            )?);
+        }
+        if let Some(signal) = stop
+            && !is_last
+        {
+            progress.finish();
+            eprintln!("{signal} received: stopped at the step boundary");
+            return Err(Interrupted {
+                step: done,
+                run: run.root().to_path_buf(),
+            }
+            .into());
         }
     }
     progress.finish();

@@ -16,7 +16,9 @@ pub fn run(args: &TrainArgs) -> Result<ExitCode> {
     let (config, run, resume) = match &args.resume {
         Some(dir) => {
             let run = RunDir::open(dir).with_context(|| format!("--resume {}", dir.display()))?;
-            let mut config = TrainConfig::load(&run.config())?;
+            let mut config = TrainConfig::load(&run.config())
+                .map_err(|e| crate::exit::bad_input(format!("--resume {}: {e}", dir.display())))?;
+            run.check_writable()?;
             // Only the steps may be extended on resume; everything else is the run's record.
             if let Some(s) = args.steps {
                 config.steps = s;

@@ -20,29 +20,43 @@ pub fn run_path(out: &Path, id: &str) -> PathBuf {
     out.join("runs").join(id)
 }
 
-/// Trains one run into `dir` and writes its result and sample images.
-pub fn run_one(spec: &RunSpec, dir: &Path, selected: &Selected) -> Result<RunResult> {
-    if dir.exists() {
-        // A folder without result.json is an interrupted run: it is deterministic, so redo it.
-        std::fs::remove_dir_all(dir).with_context(|| format!("cannot clear {}", dir.display()))?;
-    }
-    let run = RunDir::create(dir)?;
+/// The config a run of `spec` records (the model's preset values written out).
+fn record(spec: &RunSpec) -> crate::config::TrainConfig {
     let mut record = spec.config.clone();
     record.model = spec
         .config
         .model
         .resolved(spec.config.data.color.channels());
-    write_bytes_atomically(
-        &run.config(),
-        serde_json::to_string_pretty(&record)?.as_bytes(),
-    )?;
+    record
+}
+
+/// Trains one run into `dir` and writes its result and sample images. A folder left by an
+/// interrupted run of the same config is resumed from its newest checkpoint (the result is
+/// bit-identical to an uninterrupted run); any other leftover is cleared and the run redone.
+pub fn run_one(spec: &RunSpec, dir: &Path, selected: &Selected) -> Result<RunResult> {
+    let same_config =
+        crate::config::TrainConfig::load(&dir.join("config.json")).is_ok_and(|c| c == record(spec));
+    let (run, resume) = if same_config {
+        (RunDir::open(dir)?, true)
+    } else {
+        if dir.exists() {
+            std::fs::remove_dir_all(dir)
+                .with_context(|| format!("cannot clear {}", dir.display()))?;
+        }
+        let run = RunDir::create(dir)?;
+        write_bytes_atomically(
+            &run.config(),
+            serde_json::to_string_pretty(&record(spec))?.as_bytes(),
+        )?;
+        (run, false)
+    };
     let outcome = train(
         &spec.config,
         &run,
         selected,
         TrainOptions {
             quiet: true,
-            resume: false,
+            resume,
         },
     )
     .with_context(|| format!("run {}", spec.id))?;
@@ -114,20 +128,21 @@ pub fn run_grid(
         let t = Instant::now();
         let reused = RunResult::load(&dir).ok().filter(|r| {
             crate::config::TrainConfig::load(&dir.join("config.json"))
-                .map(|c| {
-                    let mut want = spec.config.clone();
-                    want.model = spec
-                        .config
-                        .model
-                        .resolved(spec.config.data.color.channels());
-                    c == want
-                })
-                .unwrap_or(false)
+                .is_ok_and(|c| c == record(spec))
                 && r.experiments == spec.experiments
         });
         let (result, how) = match reused {
             Some(r) => (r, "reused"),
-            None => (run_one(spec, &dir, selected)?, "trained"),
+            None => match run_one(spec, &dir, selected) {
+                Ok(r) => (r, "trained"),
+                Err(e) if crate::exit::classify(&e) == crate::exit::Exit::Interrupted => {
+                    return Err(e.context(
+                        "the grid stopped; run the same command again to continue: finished runs \
+                         are reused and this one resumes from its checkpoint",
+                    ));
+                }
+                Err(e) => return Err(e),
+            },
         };
         if !quiet {
             let f = &result.final_metrics;
