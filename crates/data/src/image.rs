@@ -366,6 +366,11 @@ fn decode_dynamic(
                 .map_err(|_| decode_err("unrecognised image format".into()))?,
         );
     }
+    if reader.format() == Some(ImageFormat::Jpeg) && !jpeg_is_complete(bytes) {
+        return Err(decode_err(
+            "the JPEG is truncated (no end-of-image marker after its image data)".into(),
+        ));
+    }
     let mut l = Limits::default();
     l.max_image_width = Some(limits.max_side);
     l.max_image_height = Some(limits.max_side);
@@ -380,6 +385,20 @@ fn decode_dynamic(
         },
         other => decode_err(other.to_string()),
     })
+}
+
+/// Whether a JPEG stream has an end-of-image marker (FF D9) after its first start-of-scan (FF DA).
+/// Entropy-coded data never holds FF D9 (an FF there is followed by 00 or a restart marker), so a
+/// file cut anywhere inside its image data lacks it; JPEG decoders fill the missing part in
+/// silently, which would put a half-gray image into a training set.
+fn jpeg_is_complete(bytes: &[u8]) -> bool {
+    let find = |from: usize, marker: u8| {
+        bytes[from..]
+            .windows(2)
+            .position(|w| w == [0xFF, marker])
+            .map(|p| from + p)
+    };
+    find(0, 0xDA).and_then(|sos| find(sos + 2, 0xD9)).is_some()
 }
 
 #[cfg(test)]
@@ -444,17 +463,35 @@ mod tests {
     }
 
     #[test]
+    fn truncated_jpeg_is_refused_and_a_complete_one_loads() {
+        let rgb = image::RgbImage::from_fn(48, 48, |x, y| {
+            image::Rgb([(x * 5) as u8, (y * 5) as u8, ((x * y) % 256) as u8])
+        });
+        let mut bytes = std::io::Cursor::new(Vec::new());
+        rgb.write_to(&mut bytes, ImageFormat::Jpeg).unwrap();
+        let bytes = bytes.into_inner();
+        let p = Path::new("photo.jpg");
+        let whole = Image::decode(&bytes, p, ColorMode::Rgb, DecodeLimits::default());
+        assert_eq!(whole.unwrap().shape(), [3, 48, 48]);
+        for cut in [bytes.len() / 3, bytes.len() / 2, bytes.len() - 2] {
+            let err = Image::decode(&bytes[..cut], p, ColorMode::Rgb, DecodeLimits::default())
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains("photo.jpg") && err.contains("truncated"),
+                "cut at {cut}: {err}"
+            );
+        }
+        // Bytes after the end-of-image marker (camera trailers) are fine.
+        let mut trailer = bytes.clone();
+        trailer.extend_from_slice(b"trailing maker notes");
+        assert!(Image::decode(&trailer, p, ColorMode::Rgb, DecodeLimits::default()).is_ok());
+    }
+
+    #[test]
     fn hostile_header_is_refused_without_allocating() {
-        // A valid PNG signature and IHDR claiming 60000×60000 RGBA, then nothing.
-        let mut png = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
-        let mut ihdr = Vec::new();
-        ihdr.extend_from_slice(b"IHDR");
-        ihdr.extend_from_slice(&60000u32.to_be_bytes());
-        ihdr.extend_from_slice(&60000u32.to_be_bytes());
-        ihdr.extend_from_slice(&[8, 6, 0, 0, 0]);
-        png.extend_from_slice(&13u32.to_be_bytes());
-        png.extend_from_slice(&ihdr);
-        png.extend_from_slice(&crc32(&ihdr).to_be_bytes());
+        // A valid PNG signature and IHDR claiming 60000×60000 pixels.
+        let png = crate::testing::png_claiming(60_000, 60_000);
         let err = Image::decode(
             &png,
             Path::new("huge.png"),
@@ -464,22 +501,6 @@ mod tests {
         .unwrap_err();
         assert!(matches!(err, DataError::TooLarge { .. }), "{err}");
         assert!(err.to_string().contains("huge.png"));
-    }
-
-    /// CRC-32 (IEEE) as PNG chunks use it.
-    fn crc32(bytes: &[u8]) -> u32 {
-        let mut crc = 0xFFFF_FFFFu32;
-        for &b in bytes {
-            crc ^= u32::from(b);
-            for _ in 0..8 {
-                crc = if crc & 1 != 0 {
-                    (crc >> 1) ^ 0xEDB8_8320
-                } else {
-                    crc >> 1
-                };
-            }
-        }
-        !crc
     }
 
     #[test]

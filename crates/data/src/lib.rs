@@ -15,6 +15,8 @@ mod noise;
 mod patch;
 pub mod seed;
 mod synthetic;
+#[cfg(any(test, feature = "test-support"))]
+pub mod testing;
 
 pub use atomic::{temporary_path, write_atomically, write_bytes_atomically};
 pub use batch::{PairBatch, PairBatcher, images_to_tensor, stack_images};
