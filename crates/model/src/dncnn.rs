@@ -145,6 +145,26 @@ impl Denoiser {
         if self.residual { noisy - out } else { out }
     }
 
+    /// The input of every ReLU, in order (the head's, then each hidden block's after its batch
+    /// norm): where the activations lie relative to ReLU's kink at zero. Gradients jump there, so a
+    /// value within rounding error of zero can take a different derivative on two backends.
+    ///
+    /// # Shapes
+    /// - `noisy`: `[batch, channels, height, width]`
+    /// - output: `depth − 1` tensors of `[batch, width, height, width]`
+    pub fn relu_inputs(&self, noisy: Tensor<4>) -> Vec<Tensor<4>> {
+        let mut inputs = vec![self.head.forward(noisy)];
+        for block in &self.blocks {
+            let x = self.activation.forward(inputs[inputs.len() - 1].clone());
+            let mut x = block.conv.forward(x);
+            if let Some(norm) = &block.norm {
+                x = norm.forward(x);
+            }
+            inputs.push(x);
+        }
+        inputs
+    }
+
     /// Whether the output is `input − prediction`.
     pub fn is_residual(&self) -> bool {
         self.residual
@@ -166,6 +186,25 @@ mod tests {
             let x = Tensor::<4>::random([2, 3, h, w], Distribution::Default, &device);
             assert_eq!(model.forward(x).dims(), [2, 3, h, w]);
         }
+    }
+
+    #[test]
+    fn relu_inputs_lead_to_the_output() {
+        let device = Device::flex();
+        let model = Preset::Dncnn
+            .config(1)
+            .with_depth(4)
+            .with_width(8)
+            .init(&device);
+        let x = Tensor::<4>::random([2, 1, 5, 6], Distribution::Default, &device);
+        let inputs = model.relu_inputs(x.clone());
+        assert_eq!(inputs.len(), 3);
+        assert!(inputs.iter().all(|t| t.dims() == [2, 8, 5, 6]));
+        // The tail applied to the last ReLU's output gives the forward's prediction exactly.
+        let last = model.activation.forward(inputs[2].clone());
+        let again = x.clone() - model.tail.forward(last);
+        let diff: f32 = (again - model.forward(x)).abs().max().into_scalar();
+        assert_eq!(diff, 0.0);
     }
 
     #[test]
