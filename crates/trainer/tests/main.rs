@@ -2,6 +2,8 @@
 
 mod binary;
 mod checkpoints;
+mod gpu;
+mod parity;
 mod report;
 mod training;
 mod util;

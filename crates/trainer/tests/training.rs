@@ -4,7 +4,7 @@ use denoise_trainer::backend::BackendChoice;
 use denoise_trainer::checkpoint::parameter_values;
 use denoise_trainer::loss::LossSpec;
 
-use crate::util::{run, small_config};
+use crate::util::{run, short_config, small_config};
 
 /// 300 steps of the tiny model on gaussian:25 must lift validation PSNR well above the noisy
 /// input's (≈ 20.2 dB): the margin asked is 3 dB (a network that learned nothing gives 0 dB, an
@@ -34,14 +34,7 @@ fn tiny_model_learns_to_denoise_gaussian_noise() {
 
 fn weights_after(backend: BackendChoice, seed: u64) -> Vec<Vec<f32>> {
     let dir = tempfile::tempdir().unwrap();
-    let mut c = small_config();
-    c.backend = backend;
-    c.seed = seed;
-    c.steps = 6;
-    c.batch = 4;
-    c.patch = 16;
-    c.eval_every = 6;
-    c.checkpoint_every = 6;
+    let c = short_config(backend, seed, 6, 4, 16);
     parameter_values(&run(&c, dir.path()).model)
 }
 
