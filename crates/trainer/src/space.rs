@@ -93,7 +93,10 @@ mod tests {
 
     #[test]
     fn footprint_counts_three_checkpoints_and_the_final_model() {
-        assert_eq!(KEEP, 2, "the expected totals below assume two kept checkpoints");
+        assert_eq!(
+            KEEP, 2,
+            "the expected totals below assume two kept checkpoints"
+        );
         let f = footprint(1000, 2, 10, 2);
         let model = 4000 + 65536;
         let optim = 8000 + 65536;
