@@ -2,6 +2,7 @@
 //! loop, checkpoints and evaluation. Integration tests drive it directly and through the binary.
 
 pub mod backend;
+pub mod bench;
 pub mod checkpoint;
 pub mod cli;
 pub mod commands;

@@ -154,3 +154,63 @@ fn train_then_eval_and_denoise_with_the_run() {
     assert!(!o.status.success());
     assert!(stderr(&o).contains("already holds a run"), "{}", stderr(&o));
 }
+
+#[test]
+fn bench_writes_medians_of_every_repeat_as_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("bench.json");
+    let o = denoise(
+        &[
+            "bench",
+            "--models",
+            "tiny",
+            "--backends",
+            "flex",
+            "--batch",
+            "2",
+            "--patch",
+            "8",
+            "--warmup",
+            "0",
+            "--repeats",
+            "3",
+            "--train-steps",
+            "1",
+            "--infer-size",
+            "16",
+            "--infer-runs",
+            "1",
+            "--json",
+            "bench.json",
+        ],
+        dir.path(),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let row = &report["results"][0];
+    assert_eq!(row["model"], "tiny");
+    assert_eq!(row["backend"], "flex");
+    let rates = [
+        &row["train-patches-per-s"],
+        &row["infer-mp-per-s"],
+        &report["data-pairs-per-s"],
+    ];
+    for r in rates {
+        let all: Vec<f64> = r["all"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap())
+            .collect();
+        assert_eq!(all.len(), 3, "{r}");
+        assert!(all.iter().all(|v| v.is_finite() && *v > 0.0), "{r}");
+        let mut sorted = all.clone();
+        sorted.sort_by(f64::total_cmp);
+        assert_eq!(r["median"].as_f64().unwrap(), sorted[1], "{r}");
+    }
+    // Zero repeats cannot give a median: a usage error naming the flag.
+    let o = denoise(&["bench", "--repeats", "0"], dir.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--repeats"), "{}", stderr(&o));
+}

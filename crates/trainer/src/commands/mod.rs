@@ -6,6 +6,7 @@ use anyhow::Result;
 
 use crate::cli::{Cli, Command};
 
+mod bench;
 mod compare;
 mod denoise;
 mod devices;
@@ -24,5 +25,6 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Experiment(args) => experiment::run(&args),
         Command::Report { command } => report::run(&command),
         Command::Devices => devices::run(),
+        Command::Bench(args) => bench::run(&args),
     }
 }
