@@ -10,6 +10,8 @@ mod batch;
 mod corruption;
 mod error;
 mod folder;
+#[cfg(any(test, feature = "test-support"))]
+pub mod fuzz_input;
 mod image;
 mod noise;
 mod patch;
