@@ -262,8 +262,9 @@ pub const NO_ADAPTER_HELP: &str = "wgpu found no Vulkan, Metal or DX12 adapter. 
     macOS: Metal is built in (macOS 10.13+); Windows: a current GPU driver (DX12/Vulkan). \
     Check with `vulkaninfo --summary` (package vulkan-tools), or use --backend flex";
 
-#[cfg(any(feature = "flex", feature = "ndarray"))]
-fn cpu_threads() -> usize {
+/// Threads of the CPU backends: `RAYON_NUM_THREADS` when set to a positive number, else every
+/// core.
+pub fn cpu_threads() -> usize {
     std::env::var("RAYON_NUM_THREADS")
         .ok()
         .and_then(|v| v.parse().ok())

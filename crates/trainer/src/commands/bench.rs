@@ -39,14 +39,6 @@ struct Report {
     data_pairs_per_s: Option<Rates>,
 }
 
-fn threads() -> usize {
-    std::env::var("RAYON_NUM_THREADS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .filter(|&n: &usize| n > 0)
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-}
-
 fn show(r: &Option<Rates>) -> String {
     r.as_ref()
         .map_or_else(|| "-".into(), |r| format!("{:.3}", r.median))
@@ -81,7 +73,7 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode> {
         args.infer_size,
         args.warmup,
         args.repeats,
-        threads()
+        backend::cpu_threads()
     );
     for &choice in &args.backends {
         let selected = backend::select(choice)?;
@@ -125,7 +117,7 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode> {
     let report = Report {
         tool: "denoise-lab",
         version: env!("CARGO_PKG_VERSION"),
-        threads: threads(),
+        threads: backend::cpu_threads(),
         settings,
         results: rows,
         data_pairs_per_s: data,
