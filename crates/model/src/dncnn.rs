@@ -132,16 +132,16 @@ impl Denoiser {
     /// - `noisy`: `[batch, channels, height, width]`, any height and width
     /// - output: `[batch, channels, height, width]`
     pub fn forward(&self, noisy: Tensor<4>) -> Tensor<4> {
-        let mut x = self.activation.forward(self.head.forward(noisy.clone()));
+        let mut x = self.activation.forward(conv(&self.head, noisy.clone()));
         for block in &self.blocks {
-            x = block.conv.forward(x);
+            x = conv(&block.conv, x);
             if let Some(norm) = &block.norm {
                 x = norm.forward(x);
             }
             x = self.activation.forward(x);
         }
         // [batch, channels, height, width]: the predicted noise (residual) or the image.
-        let out = self.tail.forward(x);
+        let out = conv(&self.tail, x);
         if self.residual { noisy - out } else { out }
     }
 
@@ -153,10 +153,10 @@ impl Denoiser {
     /// - `noisy`: `[batch, channels, height, width]`
     /// - output: `depth − 1` tensors of `[batch, width, height, width]`
     pub fn relu_inputs(&self, noisy: Tensor<4>) -> Vec<Tensor<4>> {
-        let mut inputs = vec![self.head.forward(noisy)];
+        let mut inputs = vec![conv(&self.head, noisy)];
         for block in &self.blocks {
             let x = self.activation.forward(inputs[inputs.len() - 1].clone());
-            let mut x = block.conv.forward(x);
+            let mut x = conv(&block.conv, x);
             if let Some(norm) = &block.norm {
                 x = norm.forward(x);
             }
@@ -168,6 +168,19 @@ impl Denoiser {
     /// Whether the output is `input − prediction`.
     pub fn is_residual(&self) -> bool {
         self.residual
+    }
+}
+
+/// Applies one convolution layer: the fast flex path of [`crate::conv3x3`] when the crate is
+/// built with it, burn's `Conv2d::forward` otherwise.
+fn conv(layer: &Conv2d, x: Tensor<4>) -> Tensor<4> {
+    #[cfg(feature = "flex")]
+    {
+        crate::conv3x3::forward(layer, x)
+    }
+    #[cfg(not(feature = "flex"))]
+    {
+        layer.forward(x)
     }
 }
 
@@ -202,7 +215,7 @@ mod tests {
         assert!(inputs.iter().all(|t| t.dims() == [2, 8, 5, 6]));
         // The tail applied to the last ReLU's output gives the forward's prediction exactly.
         let last = model.activation.forward(inputs[2].clone());
-        let again = x.clone() - model.tail.forward(last);
+        let again = x.clone() - conv(&model.tail, last);
         let diff: f32 = (again - model.forward(x)).abs().max().into_scalar();
         assert_eq!(diff, 0.0);
     }

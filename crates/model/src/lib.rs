@@ -6,9 +6,13 @@
 //! - [`init`]: Kaiming-normal initialisation drawn on the host from a seed, so the same seed gives
 //!   bit-identical weights on every backend.
 //! - [`preset`]: the named sizes `tiny` and `dncnn`.
+//! - `conv3x3` (feature `flex`): a fast 3×3 convolution with its own backward pass for burn's
+//!   flex CPU backend; every model convolution goes through it.
 //!
 //! A second architecture is one new module beside `dncnn` with its own config and `forward`.
 
+#[cfg(feature = "flex")]
+pub mod conv3x3;
 pub mod dncnn;
 mod error;
 pub mod init;

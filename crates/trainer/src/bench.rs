@@ -77,6 +77,8 @@ pub struct BenchSettings {
     pub infer_size: usize,
     /// Forwards in one inference repeat.
     pub infer_runs: usize,
+    /// The 3×3 convolution flex ran.
+    pub conv: crate::cli::ConvKernel,
 }
 
 /// The median of a set of rates and every rate, in the order measured.
@@ -243,6 +245,7 @@ mod tests {
             train_steps: 2,
             infer_size: 16,
             infer_runs: 2,
+            conv: crate::cli::ConvKernel::Fast,
         };
         let device = Device::flex();
         for r in [

@@ -106,6 +106,20 @@ pub struct BenchArgs {
     /// Write the JSON report to FILE instead of stdout.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
+    /// The 3×3 convolution on flex: denoise-lab's own (the default everywhere) or burn's stock
+    /// `conv2d`, to compare the two.
+    #[arg(long, value_enum, default_value_t = ConvKernel::Fast)]
+    pub conv: ConvKernel,
+}
+
+/// Which 3×3 convolution flex runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ConvKernel {
+    /// denoise-lab's convolution: forward and both gradients as well-shaped matrix products.
+    Fast,
+    /// burn's stock flex `conv2d` and its generic backward pass.
+    Stock,
 }
 
 /// `denoise report` subcommands.

@@ -60,12 +60,15 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode> {
         train_steps: 0,
         infer_size: args.infer_size,
         infer_runs: 0,
+        conv: args.conv,
     };
+    #[cfg(feature = "flex")]
+    denoise_model::conv3x3::set_enabled(args.conv == crate::cli::ConvKernel::Fast);
     let mut rows = Vec::new();
     let mut data = None;
     eprintln!(
         "denoise bench: batch {} of {}×{} gray patches, Adam + MSE; inference on {}×{}; {} warm-up, \
-         {} repeats (medians); {} threads",
+         {} repeats (medians); {} threads; {:?} 3×3 convolution on flex",
         args.batch,
         args.patch,
         args.patch,
@@ -73,7 +76,8 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode> {
         args.infer_size,
         args.warmup,
         args.repeats,
-        backend::cpu_threads()
+        backend::cpu_threads(),
+        args.conv
     );
     for &choice in &args.backends {
         let selected = backend::select(choice)?;

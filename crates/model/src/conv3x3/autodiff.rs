@@ -1,0 +1,96 @@
+//! [`Conv3x3Ops`] for burn's autodiff over any backend that has it: the forward pass of the
+//! inner backend and a backward step that asks it for only the gradients that are needed.
+
+use burn::backend::Autodiff;
+use burn::backend::Backend;
+use burn::backend::autodiff::NodeId;
+use burn::backend::autodiff::checkpoint::{base::Checkpointer, strategy::CheckpointStrategy};
+use burn::backend::autodiff::grads::Gradients;
+use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
+use burn::backend::tensor::FloatTensor;
+
+use super::Conv3x3Ops;
+
+/// The backward step of one convolution; its state is the checkpointed input and weight.
+#[derive(Debug)]
+struct Conv3x3Backward;
+
+impl<B: Backend + Conv3x3Ops> Backward<B, 3> for Conv3x3Backward {
+    type State = (NodeId, NodeId);
+
+    fn backward(
+        self,
+        ops: Ops<Self::State, 3>,
+        grads: &mut Gradients,
+        checkpointer: &mut Checkpointer,
+    ) {
+        let [node_x, node_weight, node_bias] = ops.parents;
+        let grad = grads.consume::<B>(&ops.node);
+        let (x_state, weight_state) = ops.state;
+        let x = checkpointer.retrieve_node_output::<B::FloatTensorPrimitive>(x_state);
+        let weight = checkpointer.retrieve_node_output::<B::FloatTensorPrimitive>(weight_state);
+        if let Some(node) = node_x {
+            let g = B::conv3x3_x_backward(x.clone(), weight.clone(), grad.clone());
+            grads.register::<B>(node.id, g);
+        }
+        if let Some(node) = node_weight {
+            let g = B::conv3x3_weight_backward(x, weight, grad.clone());
+            grads.register::<B>(node.id, g);
+        }
+        if let Some(node) = node_bias {
+            grads.register::<B>(node.id, B::conv3x3_bias_backward(grad));
+        }
+    }
+}
+
+impl<B: Backend + Conv3x3Ops, C: CheckpointStrategy> Conv3x3Ops for Autodiff<B, C> {
+    fn conv3x3(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        bias: FloatTensor<Self>,
+    ) -> FloatTensor<Self> {
+        match Conv3x3Backward
+            .prepare::<C>([x.node(), weight.node(), bias.node()])
+            .compute_bound()
+            .stateful()
+        {
+            OpsKind::Tracked(mut prep) => {
+                let x_state = prep.checkpoint(&x);
+                let weight_state = prep.checkpoint(&weight);
+                prep.finish(
+                    (x_state, weight_state),
+                    B::conv3x3(
+                        x.into_primitive(),
+                        weight.into_primitive(),
+                        bias.into_primitive(),
+                    ),
+                )
+            }
+            OpsKind::UnTracked(prep) => prep.finish(B::conv3x3(
+                x.into_primitive(),
+                weight.into_primitive(),
+                bias.into_primitive(),
+            )),
+        }
+    }
+
+    fn conv3x3_x_backward(
+        _x: FloatTensor<Self>,
+        _weight: FloatTensor<Self>,
+        _output_grad: FloatTensor<Self>,
+    ) -> FloatTensor<Self> {
+        panic!("conv3x3: second-order gradients are not supported")
+    }
+
+    fn conv3x3_weight_backward(
+        _x: FloatTensor<Self>,
+        _weight: FloatTensor<Self>,
+        _output_grad: FloatTensor<Self>,
+    ) -> FloatTensor<Self> {
+        panic!("conv3x3: second-order gradients are not supported")
+    }
+
+    fn conv3x3_bias_backward(_output_grad: FloatTensor<Self>) -> FloatTensor<Self> {
+        panic!("conv3x3: second-order gradients are not supported")
+    }
+}

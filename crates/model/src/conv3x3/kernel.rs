@@ -1,0 +1,517 @@
+//! Host kernels of the 3×3 "same" convolution (stride 1, padding 1, f32, NCHW): the forward pass,
+//! the input gradient and the weight gradient, each as nine shifted matrix products over a
+//! zero-padded copy of the input, so no im2col buffer is written.
+//!
+//! The trick: on an image padded to `(h + 2) × (w + 2)` and read row after row, the input under
+//! kernel tap `(ky, kx)` for all `h × (w + 2)` output positions is one strided matrix view
+//! starting at `ky·(w + 2) + kx`. Each tap is then one product `W_tap [c_out × c_in] ·
+//! view [c_in × h(w + 2)]`, accumulated into an extended output whose two extra columns per row
+//! are discarded. The weight gradient multiplies the same views by the output gradient laid out
+//! on that grid (its extra columns fall on the zero border, so they add nothing).
+//!
+//! Work is split into fixed blocks of whole rows of one image, independent of the thread count,
+//! and partial weight gradients are summed in block order: the same input gives bit-identical
+//! results on any number of threads.
+
+use faer::linalg::matmul::matmul;
+use faer::{Accum, MatMut, MatRef, Par};
+use rayon::prelude::*;
+
+/// About how many extended-output columns one work item covers (whole rows are kept together).
+const BLOCK_COLUMNS: usize = 4096;
+
+/// Sizes of one 3×3 convolution.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Geometry {
+    /// Images in the batch.
+    pub batch: usize,
+    /// Input channels.
+    pub c_in: usize,
+    /// Output channels.
+    pub c_out: usize,
+    /// Image height (input and output).
+    pub height: usize,
+    /// Image width (input and output).
+    pub width: usize,
+}
+
+impl Geometry {
+    /// Elements of the input, `[batch, c_in, height, width]`.
+    pub fn input_len(&self) -> usize {
+        self.batch * self.c_in * self.height * self.width
+    }
+
+    /// Elements of the output, `[batch, c_out, height, width]`.
+    pub fn output_len(&self) -> usize {
+        self.batch * self.c_out * self.height * self.width
+    }
+
+    /// Elements of the weight, `[c_out, c_in, 3, 3]`.
+    pub fn weight_len(&self) -> usize {
+        self.c_out * self.c_in * 9
+    }
+
+    /// The same convolution run backwards: channels swapped (the input gradient is a 3×3
+    /// convolution of the output gradient).
+    fn transposed(&self) -> Geometry {
+        Geometry {
+            c_in: self.c_out,
+            c_out: self.c_in,
+            ..*self
+        }
+    }
+
+    /// Width of a padded row.
+    fn padded_width(&self) -> usize {
+        self.width + 2
+    }
+
+    /// Elements of one padded channel plane.
+    fn plane(&self) -> usize {
+        (self.height + 2) * self.padded_width()
+    }
+
+    /// Columns of the extended output of one image: `height` rows of `width + 2`.
+    fn extended_columns(&self) -> usize {
+        self.height * self.padded_width()
+    }
+
+    /// The blocks of rows of one image, as `(first column, columns)` of the extended output.
+    fn blocks(&self) -> Vec<(usize, usize)> {
+        let pw = self.padded_width();
+        let rows = (BLOCK_COLUMNS / pw).max(1);
+        (0..self.height)
+            .step_by(rows)
+            .map(|r| (r * pw, rows.min(self.height - r) * pw))
+            .collect()
+    }
+}
+
+/// Zero-padded images: per image `channels` planes of `(h + 2) × (w + 2)`, then 2 spare zeros so
+/// the last tap's view of the last channel stays inside the image's slice.
+struct Padded {
+    data: Vec<f32>,
+    /// Elements per image.
+    image: usize,
+}
+
+impl Padded {
+    fn new(x: &[f32], g: &Geometry, channels: usize) -> Padded {
+        let (h, w, pw, plane) = (g.height, g.width, g.padded_width(), g.plane());
+        let image = channels * plane + 2;
+        let mut data = vec![0.0f32; g.batch * image];
+        data.par_chunks_mut(image).enumerate().for_each(|(i, dst)| {
+            for c in 0..channels {
+                let src = &x[(i * channels + c) * h * w..][..h * w];
+                for (y, row) in src.chunks_exact(w).enumerate() {
+                    let start = c * plane + (y + 1) * pw + 1;
+                    dst[start..start + w].copy_from_slice(row);
+                }
+            }
+        });
+        Padded { data, image }
+    }
+
+    fn image(&self, i: usize) -> &[f32] {
+        &self.data[i * self.image..(i + 1) * self.image]
+    }
+}
+
+/// Offset of kernel tap `k = 3·ky + kx` in a padded plane.
+fn tap_offset(k: usize, pw: usize) -> usize {
+    (k / 3) * pw + k % 3
+}
+
+/// Rearranges a weight `[c_out, c_in, 3, 3]` into nine tap matrices `[9][c_out][c_in]`.
+fn taps(weight: &[f32], c_out: usize, c_in: usize) -> Vec<f32> {
+    let mut taps = vec![0.0f32; weight.len()];
+    for o in 0..c_out {
+        for i in 0..c_in {
+            for k in 0..9 {
+                taps[(k * c_out + o) * c_in + i] = weight[(o * c_in + i) * 9 + k];
+            }
+        }
+    }
+    taps
+}
+
+/// The taps of the input gradient: `[9][c_in][c_out]`, tap `k` holding `weight[.., .., 8 − k]`
+/// transposed (the kernel flipped in both directions).
+fn flipped_transposed_taps(weight: &[f32], c_out: usize, c_in: usize) -> Vec<f32> {
+    let mut taps = vec![0.0f32; weight.len()];
+    for o in 0..c_out {
+        for i in 0..c_in {
+            for k in 0..9 {
+                taps[(k * c_in + i) * c_out + o] = weight[(o * c_in + i) * 9 + (8 - k)];
+            }
+        }
+    }
+    taps
+}
+
+/// The convolution of padded images with tap matrices `[9][c_out][c_in]`, plus `bias`.
+fn convolve(xp: &Padded, taps: &[f32], bias: Option<&[f32]>, g: &Geometry) -> Vec<f32> {
+    let (c_in, c_out, h, w) = (g.c_in, g.c_out, g.height, g.width);
+    let (pw, plane, columns) = (g.padded_width(), g.plane(), g.extended_columns());
+    let blocks = g.blocks();
+
+    // The extended output, block after block: [image][block][c_out][block columns].
+    let mut extended = vec![0.0f32; g.batch * c_out * columns];
+    let mut items = Vec::with_capacity(g.batch * blocks.len());
+    let mut rest: &mut [f32] = &mut extended;
+    for i in 0..g.batch {
+        for &(start, cols) in &blocks {
+            let (item, tail) = rest.split_at_mut(c_out * cols);
+            items.push((i, start, cols, item));
+            rest = tail;
+        }
+    }
+    items.into_par_iter().for_each(|(i, start, cols, out)| {
+        let image = xp.image(i);
+        for k in 0..9 {
+            let lhs = MatRef::from_row_major_slice(
+                &taps[k * c_out * c_in..][..c_out * c_in],
+                c_out,
+                c_in,
+            );
+            let rhs = MatRef::from_row_major_slice_with_stride(
+                &image[tap_offset(k, pw) + start..],
+                c_in,
+                cols,
+                plane,
+            );
+            let dst = MatMut::from_row_major_slice_mut(&mut *out, c_out, cols);
+            let accum = if k == 0 { Accum::Replace } else { Accum::Add };
+            matmul(dst, accum, lhs, rhs, 1.0f32, Par::Seq);
+        }
+    });
+
+    // Drop the two extra columns per row and add the bias.
+    let mut output = vec![0.0f32; g.output_len()];
+    output
+        .par_chunks_mut(h * w)
+        .enumerate()
+        .for_each(|(plane_index, dst)| {
+            let (i, o) = (plane_index / c_out, plane_index % c_out);
+            let b = bias.map_or(0.0, |b| b[o]);
+            let mut block_base = i * c_out * columns;
+            for &(start, cols) in &blocks {
+                let block = &extended[block_base + o * cols..][..cols];
+                for (r, row) in block.chunks_exact(pw).enumerate() {
+                    let y = start / pw + r;
+                    for (d, s) in dst[y * w..(y + 1) * w].iter_mut().zip(&row[..w]) {
+                        *d = s + b;
+                    }
+                }
+                block_base += c_out * cols;
+            }
+        });
+    output
+}
+
+/// Forward pass: `x [batch, c_in, h, w]`, `weight [c_out, c_in, 3, 3]`, `bias [c_out]` →
+/// `[batch, c_out, h, w]`.
+pub fn forward(x: &[f32], weight: &[f32], bias: Option<&[f32]>, g: &Geometry) -> Vec<f32> {
+    check(x.len(), g.input_len(), "input");
+    check(weight.len(), g.weight_len(), "weight");
+    let xp = Padded::new(x, g, g.c_in);
+    convolve(&xp, &taps(weight, g.c_out, g.c_in), bias, g)
+}
+
+/// Gradient of the loss with respect to the input, from the output gradient
+/// `grad [batch, c_out, h, w]`: a 3×3 convolution with the flipped, transposed kernel.
+pub fn input_gradient(weight: &[f32], grad: &[f32], g: &Geometry) -> Vec<f32> {
+    check(grad.len(), g.output_len(), "output gradient");
+    check(weight.len(), g.weight_len(), "weight");
+    let t = g.transposed();
+    let gp = Padded::new(grad, &t, t.c_in);
+    convolve(
+        &gp,
+        &flipped_transposed_taps(weight, g.c_out, g.c_in),
+        None,
+        &t,
+    )
+}
+
+/// Gradient of the loss with respect to the weight, `[c_out, c_in, 3, 3]`.
+pub fn weight_gradient(x: &[f32], grad: &[f32], g: &Geometry) -> Vec<f32> {
+    check(x.len(), g.input_len(), "input");
+    check(grad.len(), g.output_len(), "output gradient");
+    let (c_in, c_out) = (g.c_in, g.c_out);
+    let (pw, plane) = (g.padded_width(), g.plane());
+    let xp = Padded::new(x, g, c_in);
+    let gp = Padded::new(grad, &g.transposed(), c_out);
+    let blocks = g.blocks();
+    let items: Vec<(usize, usize, usize)> = (0..g.batch)
+        .flat_map(|i| blocks.iter().map(move |&(start, cols)| (i, start, cols)))
+        .collect();
+    // One partial [9][c_out][c_in] per block, summed in block order below.
+    let partials: Vec<Vec<f32>> = items
+        .into_par_iter()
+        .map(|(i, start, cols)| {
+            let (image, grad_image) = (xp.image(i), gp.image(i));
+            // The output gradient on the extended grid: row y of the padded plane, from column 1.
+            let lhs = MatRef::from_row_major_slice_with_stride(
+                &grad_image[pw + 1 + start..],
+                c_out,
+                cols,
+                plane,
+            );
+            let mut partial = vec![0.0f32; 9 * c_out * c_in];
+            for (k, dst) in partial.chunks_exact_mut(c_out * c_in).enumerate() {
+                let rhs = MatRef::from_column_major_slice_with_stride(
+                    &image[tap_offset(k, pw) + start..],
+                    cols,
+                    c_in,
+                    plane,
+                );
+                let dst = MatMut::from_row_major_slice_mut(dst, c_out, c_in);
+                matmul(dst, Accum::Replace, lhs, rhs, 1.0f32, Par::Seq);
+            }
+            partial
+        })
+        .collect();
+    let mut sum = vec![0.0f32; 9 * c_out * c_in];
+    for partial in &partials {
+        for (s, p) in sum.iter_mut().zip(partial) {
+            *s += p;
+        }
+    }
+    let mut weight = vec![0.0f32; g.weight_len()];
+    for o in 0..c_out {
+        for i in 0..c_in {
+            for k in 0..9 {
+                weight[(o * c_in + i) * 9 + k] = sum[(k * c_out + o) * c_in + i];
+            }
+        }
+    }
+    weight
+}
+
+/// Gradient of the loss with respect to the bias, `[c_out]`: the output gradient summed over
+/// images and pixels, in a fixed order.
+pub fn bias_gradient(grad: &[f32], g: &Geometry) -> Vec<f32> {
+    check(grad.len(), g.output_len(), "output gradient");
+    let hw = g.height * g.width;
+    let mut sum = vec![0.0f32; g.c_out];
+    for (plane_index, plane) in grad.chunks_exact(hw).enumerate() {
+        sum[plane_index % g.c_out] += plane.iter().sum::<f32>();
+    }
+    sum
+}
+
+/// Panics with a clear message when a buffer does not match the geometry (a caller bug).
+fn check(len: usize, expected: usize, what: &str) {
+    assert_eq!(
+        len, expected,
+        "conv3x3: {what} has {len} elements, the geometry needs {expected}"
+    );
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// Deterministic values in [-1, 1).
+    pub(crate) fn values(n: usize, seed: u64) -> Vec<f32> {
+        let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+        (0..n)
+            .map(|_| {
+                s ^= s << 13;
+                s ^= s >> 7;
+                s ^= s << 17;
+                (s >> 40) as f32 / (1u64 << 23) as f32 - 1.0
+            })
+            .collect()
+    }
+
+    /// A sum computed in f64 with the sum of the magnitudes of its terms and their count, so a
+    /// f32 result can be held to the worst-case rounding bound of recursive summation,
+    /// `count · ε · Σ|term|`.
+    #[derive(Default)]
+    struct Exact {
+        sum: f64,
+        magnitude: f64,
+        terms: usize,
+    }
+
+    impl Exact {
+        fn add(&mut self, a: f32, b: f32) {
+            let t = a as f64 * b as f64;
+            self.sum += t;
+            self.magnitude += t.abs();
+            self.terms += 1;
+        }
+
+        fn assert_close(&self, got: f32, what: &str) {
+            let bound = (self.terms.max(1) as f64) * f32::EPSILON as f64 * self.magnitude + 1e-30;
+            assert!(
+                (got as f64 - self.sum).abs() <= bound,
+                "{what}: got {got}, exact {}, bound {bound}",
+                self.sum
+            );
+        }
+    }
+
+    /// `x[i][c][y + dy][x + dx]` of `channels`-channel images, zero outside the image.
+    fn at(
+        x: &[f32],
+        g: &Geometry,
+        channels: usize,
+        (i, c, y, xx): Pixel,
+        (dy, dx): (isize, isize),
+    ) -> f32 {
+        let (y, xx) = (y as isize + dy, xx as isize + dx);
+        if y < 0 || xx < 0 || y >= g.height as isize || xx >= g.width as isize {
+            return 0.0;
+        }
+        x[((i * channels + c) * g.height + y as usize) * g.width + xx as usize]
+    }
+
+    /// (image, channel, row, column).
+    type Pixel = (usize, usize, usize, usize);
+
+    /// Every pixel of `channels`-channel images of `g`, in memory order.
+    fn pixels(g: &Geometry, channels: usize) -> impl Iterator<Item = Pixel> + '_ {
+        (0..g.batch * channels * g.height * g.width).map(move |n| {
+            let (xx, rest) = (n % g.width, n / g.width);
+            let (y, rest) = (rest % g.height, rest / g.height);
+            (rest / channels, rest % channels, y, xx)
+        })
+    }
+
+    /// The shift of kernel tap `k` (`ky = k / 3`, `kx = k % 3`, centred).
+    fn tap(k: usize) -> (isize, isize) {
+        ((k / 3) as isize - 1, (k % 3) as isize - 1)
+    }
+
+    fn geometries() -> Vec<Geometry> {
+        let g = |batch, c_in, c_out, height, width| Geometry {
+            batch,
+            c_in,
+            c_out,
+            height,
+            width,
+        };
+        vec![
+            g(2, 3, 4, 5, 6),
+            g(1, 1, 1, 1, 1),
+            g(3, 1, 5, 1, 7),
+            g(2, 4, 1, 7, 1),
+            g(1, 2, 3, 9, 1000), // blocks of 4 rows: 4, 4, 1
+            g(2, 2, 2, 3, 2100), // one row per block
+        ]
+    }
+
+    #[test]
+    fn forward_matches_the_definition() {
+        for (n, g) in geometries().into_iter().enumerate() {
+            let x = values(g.input_len(), 1 + n as u64);
+            let w = values(g.weight_len(), 100 + n as u64);
+            let b = values(g.c_out, 200 + n as u64);
+            let out = forward(&x, &w, Some(&b), &g);
+            assert_eq!(out.len(), g.output_len());
+            // out[i][o][y][x] = b[o] + Σ_{c,k} w[o][c][k] · x[i][c][y + ky − 1][x + kx − 1]
+            for ((i, o, y, xx), got) in pixels(&g, g.c_out).zip(&out) {
+                let mut e = Exact::default();
+                e.add(b[o], 1.0);
+                for c in 0..g.c_in {
+                    for k in 0..9 {
+                        e.add(
+                            w[(o * g.c_in + c) * 9 + k],
+                            at(&x, &g, g.c_in, (i, c, y, xx), tap(k)),
+                        );
+                    }
+                }
+                e.assert_close(*got, &format!("{g:?} output {i},{o},{y},{xx}"));
+            }
+        }
+    }
+
+    #[test]
+    fn input_gradient_matches_the_definition() {
+        for (n, g) in geometries().into_iter().enumerate() {
+            let w = values(g.weight_len(), 300 + n as u64);
+            let dy = values(g.output_len(), 400 + n as u64);
+            let dx = input_gradient(&w, &dy, &g);
+            assert_eq!(dx.len(), g.input_len());
+            // dx[i][c][y][x] = Σ_{o,k} dy[i][o][y + 1 − ky][x + 1 − kx] · w[o][c][k]
+            for ((i, c, y, xx), got) in pixels(&g, g.c_in).zip(&dx) {
+                let mut e = Exact::default();
+                for o in 0..g.c_out {
+                    for k in 0..9 {
+                        let (ty, tx) = tap(k);
+                        let v = at(&dy, &g, g.c_out, (i, o, y, xx), (-ty, -tx));
+                        e.add(w[(o * g.c_in + c) * 9 + k], v);
+                    }
+                }
+                e.assert_close(*got, &format!("{g:?} input gradient {i},{c},{y},{xx}"));
+            }
+        }
+    }
+
+    #[test]
+    fn weight_and_bias_gradients_match_the_definition() {
+        for (n, g) in geometries().into_iter().enumerate() {
+            let x = values(g.input_len(), 500 + n as u64);
+            let dy = values(g.output_len(), 600 + n as u64);
+            let dw = weight_gradient(&x, &dy, &g);
+            let db = bias_gradient(&dy, &g);
+            assert_eq!((dw.len(), db.len()), (g.weight_len(), g.c_out));
+            // dw[o][c][k] = Σ_{i,y,x} dy[i][o][y][x] · x[i][c][y + ky − 1][x + kx − 1];
+            // db[o] = Σ_{i,y,x} dy[i][o][y][x]
+            let mut exact: Vec<Exact> = (0..g.weight_len()).map(|_| Exact::default()).collect();
+            let mut bias: Vec<Exact> = (0..g.c_out).map(|_| Exact::default()).collect();
+            for ((i, o, y, xx), d) in pixels(&g, g.c_out).zip(&dy) {
+                bias[o].add(*d, 1.0);
+                for c in 0..g.c_in {
+                    for k in 0..9 {
+                        let v = at(&x, &g, g.c_in, (i, c, y, xx), tap(k));
+                        exact[(o * g.c_in + c) * 9 + k].add(*d, v);
+                    }
+                }
+            }
+            for (index, (e, got)) in exact.iter().zip(&dw).enumerate() {
+                e.assert_close(*got, &format!("{g:?} weight gradient {index}"));
+            }
+            for (o, (e, got)) in bias.iter().zip(&db).enumerate() {
+                e.assert_close(*got, &format!("{g:?} bias gradient {o}"));
+            }
+        }
+    }
+
+    #[test]
+    fn results_do_not_depend_on_the_thread_count() {
+        let g = Geometry {
+            batch: 3,
+            c_in: 4,
+            c_out: 5,
+            height: 11,
+            width: 700,
+        };
+        let x = values(g.input_len(), 7);
+        let w = values(g.weight_len(), 8);
+        let dy = values(g.output_len(), 9);
+        let run = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            pool.install(|| {
+                (
+                    forward(&x, &w, None, &g),
+                    input_gradient(&w, &dy, &g),
+                    weight_gradient(&x, &dy, &g),
+                )
+            })
+        };
+        let one = run(1);
+        for threads in [2, 3] {
+            let other = run(threads);
+            assert!(
+                one.0 == other.0 && one.1 == other.1 && one.2 == other.2,
+                "{threads} threads differ from 1"
+            );
+        }
+    }
+}

@@ -1,0 +1,219 @@
+//! A fast 3×3 "same" convolution for burn's `flex` CPU backend, with its own backward pass.
+//!
+//! flex's stock `conv2d` computes the weight gradient as a convolution whose output is 3×3
+//! (narrow matrix products) and the input gradient with a direct loop; together they cost about
+//! four times the forward pass. Here all three (forward, input gradient, weight gradient) are
+//! nine well-shaped matrix products each ([`kernel`]), registered with burn as a backend
+//! extension ([`Conv3x3Ops`]) for flex and for autodiff over flex.
+//!
+//! [`forward`] is what the models call: it takes this path for a 3×3, stride-1, padding-1,
+//! ungrouped f32 convolution on a flex device, and burn's own `Conv2d::forward` everywhere else
+//! (wgpu, ndarray, other shapes), so other backends compute exactly what they did before.
+
+mod autodiff;
+mod flex;
+pub mod kernel;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use burn::backend::{DispatchTensorKind, backend_extension, tensor::FloatTensor};
+use burn::nn::PaddingConfig2d;
+use burn::nn::conv::Conv2d;
+use burn::tensor::{DType, Tensor};
+
+/// The 3×3 "same" convolution as a burn backend operation (implemented for flex and for
+/// autodiff over flex).
+#[backend_extension(Flex, Autodiff)]
+pub trait Conv3x3Ops: burn::backend::Backend {
+    /// Convolution of `x [batch, c_in, h, w]` with `weight [c_out, c_in, 3, 3]`, stride 1,
+    /// zero padding 1, plus `bias [c_out]`: `[batch, c_out, h, w]`.
+    fn conv3x3(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        bias: FloatTensor<Self>,
+    ) -> FloatTensor<Self>;
+
+    /// Gradient with respect to `x`, given the gradient of the output.
+    fn conv3x3_x_backward(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        output_grad: FloatTensor<Self>,
+    ) -> FloatTensor<Self>;
+
+    /// Gradient with respect to `weight`, given the gradient of the output.
+    fn conv3x3_weight_backward(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        output_grad: FloatTensor<Self>,
+    ) -> FloatTensor<Self>;
+
+    /// Gradient with respect to `bias`, given the gradient of the output.
+    fn conv3x3_bias_backward(output_grad: FloatTensor<Self>) -> FloatTensor<Self>;
+}
+
+/// Whether [`forward`] may take the fast path (on by default).
+static ENABLED: AtomicBool = AtomicBool::new(true);
+
+/// Turns the fast flex path of [`forward`] on or off for the whole process (off: burn's stock
+/// convolution everywhere; for comparisons and benchmarks).
+pub fn set_enabled(enabled: bool) {
+    ENABLED.store(enabled, Ordering::Relaxed);
+}
+
+/// Whether the fast flex path is on.
+pub fn is_enabled() -> bool {
+    ENABLED.load(Ordering::Relaxed)
+}
+
+/// Whether `conv` is a 3×3 convolution with stride 1, dilation 1, one group and padding 1 on
+/// every side: the only kind the fast path computes.
+pub fn is_same_3x3(conv: &Conv2d) -> bool {
+    let padding_one = matches!(conv.padding, PaddingConfig2d::Explicit(1, 1, 1, 1))
+        || matches!(conv.padding, PaddingConfig2d::Same);
+    conv.kernel_size == [3, 3]
+        && conv.stride == [1, 1]
+        && conv.dilation == [1, 1]
+        && conv.groups == 1
+        && padding_one
+}
+
+/// Applies `conv` to `x`: through the fast path when `x` is an f32 tensor on a flex device and
+/// `conv` is a "same" 3×3 convolution ([`is_same_3x3`]), else through `Conv2d::forward`.
+///
+/// # Shapes
+/// - `x`: `[batch, c_in, height, width]`
+/// - output: `[batch, c_out, height, width]`
+pub fn forward(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
+    if !(is_enabled() && is_same_3x3(conv) && x.dtype() == DType::F32 && on_flex(&x)) {
+        return conv.forward(x);
+    }
+    let weight = conv.weight.val();
+    let bias = match &conv.bias {
+        Some(bias) => bias.val(),
+        None => Tensor::zeros([weight.dims()[0]], &x.device()),
+    };
+    Tensor::from_dispatch(<burn::backend::Dispatch as Conv3x3Ops>::conv3x3(
+        x.into_dispatch(),
+        weight.into_dispatch(),
+        bias.into_dispatch(),
+    ))
+}
+
+/// Whether `x` lives on burn's flex backend (with or without autodiff).
+fn on_flex(x: &Tensor<4>) -> bool {
+    fn is_flex(kind: &DispatchTensorKind) -> bool {
+        match kind {
+            DispatchTensorKind::Flex(_) => true,
+            DispatchTensorKind::Autodiff(inner) => is_flex(inner),
+            #[allow(unreachable_patterns)]
+            _ => false,
+        }
+    }
+    is_flex(&x.clone().into_dispatch().kind)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::init::{ParamIds, conv3x3, weight_rng};
+    use burn::tensor::{Device, TensorData};
+    use kernel::tests::values as data;
+
+    fn to_vec<const D: usize>(t: Tensor<D>) -> Vec<f32> {
+        t.into_data().try_to_vec::<f32>().unwrap()
+    }
+
+    /// Largest difference relative to the largest magnitude of `reference`.
+    fn relative_difference(a: &[f32], reference: &[f32]) -> f32 {
+        assert_eq!(a.len(), reference.len());
+        let scale = reference.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+        let diff = a
+            .iter()
+            .zip(reference)
+            .fold(0.0f32, |m, (a, b)| m.max((a - b).abs()));
+        diff / scale.max(f32::MIN_POSITIVE)
+    }
+
+    /// Output and gradients (input, weight, bias) of `Σ r ⊙ conv(x)` through `apply`.
+    fn run(
+        bias: bool,
+        shape: [usize; 4],
+        c_out: usize,
+        apply: impl Fn(&Conv2d, Tensor<4>) -> Tensor<4>,
+    ) -> Vec<Vec<f32>> {
+        let device = Device::flex().autodiff();
+        let mut ids = ParamIds::default();
+        let mut conv = conv3x3(shape[1], c_out, bias, &mut weight_rng(3), &mut ids, &device);
+        if let Some(b) = &conv.bias {
+            let values = data(c_out, 4);
+            conv.bias = Some(b.clone().map(|_| {
+                Tensor::from_data(TensorData::new(values.clone(), [c_out]), &device).require_grad()
+            }));
+        }
+        let n: usize = shape.iter().product();
+        let x = Tensor::<4>::from_data(TensorData::new(data(n, 1), shape), &device).require_grad();
+        assert!(on_flex(&x), "the test must exercise the fast path");
+        let y = apply(&conv, x.clone());
+        let out_shape = [shape[0], c_out, shape[2], shape[3]];
+        let r = Tensor::<4>::from_data(
+            TensorData::new(data(out_shape.iter().product(), 2), out_shape),
+            &device,
+        );
+        let grads = (y.clone() * r).sum().backward();
+        let mut result = vec![
+            to_vec(y),
+            to_vec(x.grad(&grads).unwrap()),
+            to_vec(conv.weight.grad(&grads).unwrap()),
+        ];
+        if let Some(b) = &conv.bias {
+            result.push(to_vec(b.grad(&grads).unwrap()));
+        }
+        result
+    }
+
+    #[test]
+    fn matches_burns_convolution_and_its_gradients() {
+        for (bias, shape, c_out) in [
+            (true, [2, 3, 5, 7], 4),
+            (false, [1, 4, 9, 3], 2),
+            (true, [3, 1, 6, 6], 5),
+        ] {
+            let fast = run(bias, shape, c_out, forward);
+            let stock = run(bias, shape, c_out, |conv, x| conv.forward(x));
+            assert_eq!(fast.len(), stock.len());
+            for (what, (a, b)) in [
+                "output",
+                "input gradient",
+                "weight gradient",
+                "bias gradient",
+            ]
+            .iter()
+            .zip(fast.iter().zip(&stock))
+            {
+                // Sums of at most 9·c_in·batch·h·w ≤ 1500 f32 terms: rounding stays below 1e-4
+                // of the scale; a wrong index or tap is off by order 1.
+                let d = relative_difference(a, b);
+                assert!(d <= 1e-4, "{what} (bias {bias}, {shape:?} → {c_out}): {d}");
+            }
+        }
+    }
+
+    #[test]
+    fn other_convolutions_are_left_to_burn() {
+        let device = Device::flex();
+        let mut conv = conv3x3(
+            2,
+            2,
+            true,
+            &mut weight_rng(1),
+            &mut ParamIds::default(),
+            &device,
+        );
+        assert!(is_same_3x3(&conv));
+        conv.stride = [2, 2];
+        assert!(!is_same_3x3(&conv));
+        let x = Tensor::<4>::from_data(TensorData::new(data(2 * 36, 5), [1, 2, 6, 6]), &device);
+        assert_eq!(forward(&conv, x.clone()).dims(), [1, 2, 3, 3]);
+        assert_eq!(to_vec(forward(&conv, x.clone())), to_vec(conv.forward(x)));
+    }
+}
