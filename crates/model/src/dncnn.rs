@@ -136,7 +136,7 @@ impl Denoiser {
         for block in &self.blocks {
             x = conv(&block.conv, x);
             if let Some(norm) = &block.norm {
-                x = norm.forward(x);
+                x = batch_norm(norm, x);
             }
             x = self.activation.forward(x);
         }
@@ -158,7 +158,7 @@ impl Denoiser {
             let x = self.activation.forward(inputs[inputs.len() - 1].clone());
             let mut x = conv(&block.conv, x);
             if let Some(norm) = &block.norm {
-                x = norm.forward(x);
+                x = batch_norm(norm, x);
             }
             inputs.push(x);
         }
@@ -181,6 +181,19 @@ fn conv(layer: &Conv2d, x: Tensor<4>) -> Tensor<4> {
     #[cfg(not(feature = "flex"))]
     {
         layer.forward(x)
+    }
+}
+
+/// Applies one batch norm: the flex kernels of [`crate::batch_norm`] when the crate is built with
+/// them, burn's `BatchNorm::forward` otherwise.
+fn batch_norm(norm: &BatchNorm, x: Tensor<4>) -> Tensor<4> {
+    #[cfg(feature = "flex")]
+    {
+        crate::batch_norm::forward(norm, x)
+    }
+    #[cfg(not(feature = "flex"))]
+    {
+        norm.forward(x)
     }
 }
 

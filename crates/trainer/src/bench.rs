@@ -77,8 +77,8 @@ pub struct BenchSettings {
     pub infer_size: usize,
     /// Forwards in one inference repeat.
     pub infer_runs: usize,
-    /// The 3×3 convolution flex ran.
-    pub conv: crate::cli::ConvKernel,
+    /// The convolution and batch-norm kernels flex ran.
+    pub kernels: crate::cli::Kernels,
 }
 
 /// The median of a set of rates and every rate, in the order measured.
@@ -245,7 +245,7 @@ mod tests {
             train_steps: 2,
             infer_size: 16,
             infer_runs: 2,
-            conv: crate::cli::ConvKernel::Fast,
+            kernels: crate::cli::Kernels::Fast,
         };
         let device = Device::flex();
         for r in [

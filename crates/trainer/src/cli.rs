@@ -106,19 +106,20 @@ pub struct BenchArgs {
     /// Write the JSON report to FILE instead of stdout.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
-    /// The 3×3 convolution on flex: denoise-lab's own (the default everywhere) or burn's stock
-    /// `conv2d`, to compare the two.
-    #[arg(long, value_enum, default_value_t = ConvKernel::Fast)]
-    pub conv: ConvKernel,
+    /// The kernels on flex: denoise-lab's own 3×3 convolution and batch norm (the default
+    /// everywhere) or burn's stock operations, to compare the two.
+    #[arg(long, value_enum, default_value_t = Kernels::Fast)]
+    pub kernels: Kernels,
 }
 
-/// Which 3×3 convolution flex runs.
+/// Which convolution and batch-norm kernels flex runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum ConvKernel {
-    /// denoise-lab's convolution: forward and both gradients as well-shaped matrix products.
+pub enum Kernels {
+    /// denoise-lab's: the 3×3 convolution and both its gradients as well-shaped matrix products,
+    /// batch norm in one pass per direction.
     Fast,
-    /// burn's stock flex `conv2d` and its generic backward pass.
+    /// burn's stock flex `conv2d` and batch norm, with burn's generic backward passes.
     Stock,
 }
 

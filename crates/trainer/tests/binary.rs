@@ -191,7 +191,7 @@ fn bench_writes_medians_of_every_repeat_as_json() {
     let row = &report["results"][0];
     assert_eq!(row["model"], "tiny");
     assert_eq!(row["backend"], "flex");
-    assert_eq!(report["settings"]["conv"], "fast");
+    assert_eq!(report["settings"]["kernels"], "fast");
     let rates = [
         &row["train-patches-per-s"],
         &row["infer-mp-per-s"],

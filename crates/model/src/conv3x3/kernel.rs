@@ -17,6 +17,8 @@ use faer::linalg::matmul::matmul;
 use faer::{Accum, MatMut, MatRef, Par};
 use rayon::prelude::*;
 
+use crate::fast_path::check_len;
+
 /// About how many extended-output columns one work item covers (whole rows are kept together):
 /// small enough that the item's output block (`c_out × columns`, 256 KiB at 64 channels) stays in a
 /// core's L2 cache across the nine accumulating products.
@@ -214,8 +216,8 @@ fn convolve(xp: &Padded, taps: &[f32], bias: Option<&[f32]>, g: &Geometry) -> Ve
 /// Forward pass: `x [batch, c_in, h, w]`, `weight [c_out, c_in, 3, 3]`, `bias [c_out]` →
 /// `[batch, c_out, h, w]`.
 pub fn forward(x: &[f32], weight: &[f32], bias: Option<&[f32]>, g: &Geometry) -> Vec<f32> {
-    check(x.len(), g.input_len(), "input");
-    check(weight.len(), g.weight_len(), "weight");
+    check_len("conv3x3", "input", x.len(), g.input_len());
+    check_len("conv3x3", "weight", weight.len(), g.weight_len());
     let xp = Padded::new(x, g, g.c_in);
     convolve(&xp, &taps(weight, g.c_out, g.c_in), bias, g)
 }
@@ -223,8 +225,8 @@ pub fn forward(x: &[f32], weight: &[f32], bias: Option<&[f32]>, g: &Geometry) ->
 /// Gradient of the loss with respect to the input, from the output gradient
 /// `grad [batch, c_out, h, w]`: a 3×3 convolution with the flipped, transposed kernel.
 pub fn input_gradient(weight: &[f32], grad: &[f32], g: &Geometry) -> Vec<f32> {
-    check(grad.len(), g.output_len(), "output gradient");
-    check(weight.len(), g.weight_len(), "weight");
+    check_len("conv3x3", "output gradient", grad.len(), g.output_len());
+    check_len("conv3x3", "weight", weight.len(), g.weight_len());
     let t = g.transposed();
     let gp = Padded::new(grad, &t, t.c_in);
     convolve(
@@ -237,8 +239,8 @@ pub fn input_gradient(weight: &[f32], grad: &[f32], g: &Geometry) -> Vec<f32> {
 
 /// Gradient of the loss with respect to the weight, `[c_out, c_in, 3, 3]`.
 pub fn weight_gradient(x: &[f32], grad: &[f32], g: &Geometry) -> Vec<f32> {
-    check(x.len(), g.input_len(), "input");
-    check(grad.len(), g.output_len(), "output gradient");
+    check_len("conv3x3", "input", x.len(), g.input_len());
+    check_len("conv3x3", "output gradient", grad.len(), g.output_len());
     let (c_in, c_out) = (g.c_in, g.c_out);
     let (pw, plane) = (g.padded_width(), g.plane());
     let xp = Padded::new(x, g, c_in);
@@ -293,7 +295,7 @@ pub fn weight_gradient(x: &[f32], grad: &[f32], g: &Geometry) -> Vec<f32> {
 /// Gradient of the loss with respect to the bias, `[c_out]`: the output gradient summed over
 /// images and pixels, in a fixed order.
 pub fn bias_gradient(grad: &[f32], g: &Geometry) -> Vec<f32> {
-    check(grad.len(), g.output_len(), "output gradient");
+    check_len("conv3x3", "output gradient", grad.len(), g.output_len());
     let hw = g.height * g.width;
     (0..g.c_out)
         .into_par_iter()
@@ -305,30 +307,10 @@ pub fn bias_gradient(grad: &[f32], g: &Geometry) -> Vec<f32> {
         .collect()
 }
 
-/// Panics with a clear message when a buffer does not match the geometry (a caller bug).
-fn check(len: usize, expected: usize, what: &str) {
-    assert_eq!(
-        len, expected,
-        "conv3x3: {what} has {len} elements, the geometry needs {expected}"
-    );
-}
-
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
-
-    /// Deterministic values in [-1, 1).
-    pub(crate) fn values(n: usize, seed: u64) -> Vec<f32> {
-        let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-        (0..n)
-            .map(|_| {
-                s ^= s << 13;
-                s ^= s >> 7;
-                s ^= s << 17;
-                (s >> 40) as f32 / (1u64 << 23) as f32 - 1.0
-            })
-            .collect()
-    }
+    use crate::test_support::{on_threads, values};
 
     /// A sum computed in f64 with the sum of the magnitudes of its terms and their count, so a
     /// f32 result can be held to the worst-case rounding bound of recursive summation,
@@ -498,11 +480,7 @@ pub(crate) mod tests {
         let w = values(g.weight_len(), 8);
         let dy = values(g.output_len(), 9);
         let run = |threads: usize| {
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .unwrap();
-            pool.install(|| {
+            on_threads(threads, || {
                 (
                     forward(&x, &w, None, &g),
                     input_gradient(&w, &dy, &g),

@@ -14,12 +14,12 @@ mod autodiff;
 mod flex;
 pub mod kernel;
 
-use std::sync::atomic::{AtomicBool, Ordering};
-
-use burn::backend::{DispatchTensorKind, backend_extension, tensor::FloatTensor};
+use burn::backend::{backend_extension, tensor::FloatTensor};
 use burn::nn::PaddingConfig2d;
 use burn::nn::conv::Conv2d;
-use burn::tensor::{DType, Tensor};
+use burn::tensor::Tensor;
+
+use crate::fast_path;
 
 /// The 3×3 "same" convolution as a burn backend operation (implemented for flex and for
 /// autodiff over flex).
@@ -51,20 +51,6 @@ pub trait Conv3x3Ops: burn::backend::Backend {
     fn conv3x3_bias_backward(output_grad: FloatTensor<Self>) -> FloatTensor<Self>;
 }
 
-/// Whether [`forward`] may take the fast path (on by default).
-static ENABLED: AtomicBool = AtomicBool::new(true);
-
-/// Turns the fast flex path of [`forward`] on or off for the whole process (off: burn's stock
-/// convolution everywhere; for comparisons and benchmarks).
-pub fn set_enabled(enabled: bool) {
-    ENABLED.store(enabled, Ordering::Relaxed);
-}
-
-/// Whether the fast flex path is on.
-pub fn is_enabled() -> bool {
-    ENABLED.load(Ordering::Relaxed)
-}
-
 /// Whether `conv` is a 3×3 convolution with stride 1, dilation 1, one group and padding 1 on
 /// every side: the only kind the fast path computes.
 pub fn is_same_3x3(conv: &Conv2d) -> bool {
@@ -78,13 +64,14 @@ pub fn is_same_3x3(conv: &Conv2d) -> bool {
 }
 
 /// Applies `conv` to `x`: through the fast path when `x` is an f32 tensor on a flex device and
-/// `conv` is a "same" 3×3 convolution ([`is_same_3x3`]), else through `Conv2d::forward`.
+/// `conv` is a "same" 3×3 convolution ([`is_same_3x3`]) (see [`fast_path`]), else through
+/// `Conv2d::forward`.
 ///
 /// # Shapes
 /// - `x`: `[batch, c_in, height, width]`
 /// - output: `[batch, c_out, height, width]`
 pub fn forward(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
-    if !(is_enabled() && is_same_3x3(conv) && x.dtype() == DType::F32 && on_flex(&x)) {
+    if !(is_same_3x3(conv) && fast_path::applies_to(&x)) {
         return conv.forward(x);
     }
     let weight = conv.weight.val();
@@ -99,40 +86,12 @@ pub fn forward(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
     ))
 }
 
-/// Whether `x` lives on burn's flex backend (with or without autodiff).
-fn on_flex(x: &Tensor<4>) -> bool {
-    fn is_flex(kind: &DispatchTensorKind) -> bool {
-        match kind {
-            DispatchTensorKind::Flex(_) => true,
-            DispatchTensorKind::Autodiff(inner) => is_flex(inner),
-            #[allow(unreachable_patterns)]
-            _ => false,
-        }
-    }
-    is_flex(&x.clone().into_dispatch().kind)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::init::{ParamIds, conv3x3, weight_rng};
+    use crate::test_support::{relative_difference, to_vec, values as data};
     use burn::tensor::{Device, TensorData};
-    use kernel::tests::values as data;
-
-    fn to_vec<const D: usize>(t: Tensor<D>) -> Vec<f32> {
-        t.into_data().try_to_vec::<f32>().unwrap()
-    }
-
-    /// Largest difference relative to the largest magnitude of `reference`.
-    fn relative_difference(a: &[f32], reference: &[f32]) -> f32 {
-        assert_eq!(a.len(), reference.len());
-        let scale = reference.iter().fold(0.0f32, |m, v| m.max(v.abs()));
-        let diff = a
-            .iter()
-            .zip(reference)
-            .fold(0.0f32, |m, (a, b)| m.max((a - b).abs()));
-        diff / scale.max(f32::MIN_POSITIVE)
-    }
 
     /// Output and gradients (input, weight, bias) of `Σ r ⊙ conv(x)` through `apply`.
     fn run(
@@ -152,7 +111,10 @@ mod tests {
         }
         let n: usize = shape.iter().product();
         let x = Tensor::<4>::from_data(TensorData::new(data(n, 1), shape), &device).require_grad();
-        assert!(on_flex(&x), "the test must exercise the fast path");
+        assert!(
+            fast_path::applies_to(&x),
+            "the test must exercise the fast path"
+        );
         let y = apply(&conv, x.clone());
         let out_shape = [shape[0], c_out, shape[2], shape[3]];
         let r = Tensor::<4>::from_data(

@@ -60,15 +60,15 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode> {
         train_steps: 0,
         infer_size: args.infer_size,
         infer_runs: 0,
-        conv: args.conv,
+        kernels: args.kernels,
     };
     #[cfg(feature = "flex")]
-    denoise_model::conv3x3::set_enabled(args.conv == crate::cli::ConvKernel::Fast);
+    denoise_model::fast_path::set_enabled(args.kernels == crate::cli::Kernels::Fast);
     let mut rows = Vec::new();
     let mut data = None;
     eprintln!(
         "denoise bench: batch {} of {}×{} gray patches, Adam + MSE; inference on {}×{}; {} warm-up, \
-         {} repeats (medians); {} threads; {:?} 3×3 convolution on flex",
+         {} repeats (medians); {} threads; {:?} flex kernels",
         args.batch,
         args.patch,
         args.patch,
@@ -77,7 +77,7 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode> {
         args.warmup,
         args.repeats,
         backend::cpu_threads(),
-        args.conv
+        args.kernels
     );
     for &choice in &args.backends {
         let selected = backend::select(choice)?;

@@ -1,0 +1,113 @@
+//! [`BatchNormOps`] for burn's flex backend: the host kernels on flex's f32 buffers.
+
+use std::borrow::Cow;
+
+use burn::backend::Flex;
+use burn::backend::TensorMetadata;
+use burn::backend::flex::FlexTensor;
+use burn::backend::tensor::FloatTensor;
+use burn::tensor::{Shape, TensorData};
+
+use super::BatchNormOps;
+use super::kernel::{self, Layout};
+
+/// The f32 elements of a flex tensor in row-major order (copied only when not contiguous).
+fn values(tensor: &FlexTensor) -> Cow<'_, [f32]> {
+    match tensor.as_slice::<f32>() {
+        Some(slice) => Cow::Borrowed(slice),
+        None => Cow::Owned(
+            tensor
+                .to_contiguous()
+                .as_slice::<f32>()
+                .expect("batch norm runs on f32 tensors only")
+                .to_vec(),
+        ),
+    }
+}
+
+/// `[batch, channels, ...]` as batch, channels and elements per channel plane.
+fn layout(shape: &Shape) -> Layout {
+    assert!(
+        shape.num_dims() >= 2,
+        "batch norm needs [batch, channels, ...]"
+    );
+    Layout {
+        batch: shape[0],
+        channels: shape[1],
+        pixels: shape.iter().skip(2).product(),
+    }
+}
+
+fn tensor(values: Vec<f32>, shape: Shape) -> FlexTensor {
+    FlexTensor::from_data(TensorData::new(values, shape))
+}
+
+fn channels(values: Vec<f32>) -> FlexTensor {
+    let n = values.len();
+    tensor(values, Shape::new([n]))
+}
+
+impl BatchNormOps for Flex {
+    fn bn_train(
+        x: FloatTensor<Flex>,
+        gamma: FloatTensor<Flex>,
+        beta: FloatTensor<Flex>,
+        epsilon: f64,
+    ) -> (FloatTensor<Flex>, FloatTensor<Flex>, FloatTensor<Flex>) {
+        let (shape, l) = (x.shape(), layout(&x.shape()));
+        let x = values(&x);
+        let (mean, variance) = kernel::statistics(&x, &l);
+        let y = kernel::normalize(
+            &x,
+            &values(&gamma),
+            &values(&beta),
+            &mean,
+            &variance,
+            epsilon,
+            &l,
+        );
+        (tensor(y, shape), channels(mean), channels(variance))
+    }
+
+    fn bn_train_backward(
+        x: FloatTensor<Flex>,
+        gamma: FloatTensor<Flex>,
+        mean: FloatTensor<Flex>,
+        variance: FloatTensor<Flex>,
+        epsilon: f64,
+        output_grad: FloatTensor<Flex>,
+    ) -> (FloatTensor<Flex>, FloatTensor<Flex>, FloatTensor<Flex>) {
+        let (shape, l) = (x.shape(), layout(&x.shape()));
+        let (dx, dgamma, dbeta) = kernel::train_backward(
+            &values(&x),
+            &values(&output_grad),
+            &values(&gamma),
+            &values(&mean),
+            &values(&variance),
+            epsilon,
+            &l,
+        );
+        (tensor(dx, shape), channels(dgamma), channels(dbeta))
+    }
+
+    fn bn_inference(
+        x: FloatTensor<Flex>,
+        gamma: FloatTensor<Flex>,
+        beta: FloatTensor<Flex>,
+        mean: FloatTensor<Flex>,
+        variance: FloatTensor<Flex>,
+        epsilon: f64,
+    ) -> FloatTensor<Flex> {
+        let (shape, l) = (x.shape(), layout(&x.shape()));
+        let y = kernel::normalize(
+            &values(&x),
+            &values(&gamma),
+            &values(&beta),
+            &values(&mean),
+            &values(&variance),
+            epsilon,
+            &l,
+        );
+        tensor(y, shape)
+    }
+}
