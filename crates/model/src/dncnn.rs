@@ -132,6 +132,10 @@ impl Denoiser {
     /// - `noisy`: `[batch, channels, height, width]`, any height and width
     /// - output: `[batch, channels, height, width]`
     pub fn forward(&self, noisy: Tensor<4>) -> Tensor<4> {
+        #[cfg(feature = "flex")]
+        if let Some(out) = self.forward_fused(&noisy) {
+            return out;
+        }
         let mut x = self.activation.forward(conv(&self.head, noisy.clone()));
         for block in &self.blocks {
             x = conv(&block.conv, x);
@@ -143,6 +147,24 @@ impl Denoiser {
         // [batch, channels, height, width]: the predicted noise (residual) or the image.
         let out = conv(&self.tail, x);
         if self.residual { noisy - out } else { out }
+    }
+
+    /// Inference on flex with each hidden layer (convolution, eval-mode batch norm, ReLU) as one
+    /// pass ([`crate::conv3x3::inference_relu`]); `None` where that does not apply (autodiff
+    /// devices, other backends).
+    #[cfg(feature = "flex")]
+    fn forward_fused(&self, noisy: &Tensor<4>) -> Option<Tensor<4>> {
+        use crate::conv3x3::inference_relu;
+        let mut x = inference_relu(&self.head, None, noisy)?;
+        for block in &self.blocks {
+            x = inference_relu(&block.conv, block.norm.as_ref(), &x)?;
+        }
+        let out = conv(&self.tail, x);
+        Some(if self.residual {
+            noisy.clone() - out
+        } else {
+            out
+        })
     }
 
     /// The input of every ReLU, in order (the head's, then each hidden block's after its batch
@@ -214,9 +236,17 @@ mod tests {
         }
     }
 
+    /// The output rebuilt from the last ReLU input: tail convolution and the residual.
+    fn from_relu_inputs(model: &Denoiser, x: &Tensor<4>) -> Tensor<4> {
+        let inputs = model.relu_inputs(x.clone());
+        let last = model.activation.forward(inputs[inputs.len() - 1].clone());
+        x.clone() - conv(&model.tail, last)
+    }
+
     #[test]
     fn relu_inputs_lead_to_the_output() {
-        let device = Device::flex();
+        // On an autodiff device the forward runs layer by layer, as relu_inputs does.
+        let device = Device::flex().autodiff();
         let model = Preset::Dncnn
             .config(1)
             .with_depth(4)
@@ -227,10 +257,50 @@ mod tests {
         assert_eq!(inputs.len(), 3);
         assert!(inputs.iter().all(|t| t.dims() == [2, 8, 5, 6]));
         // The tail applied to the last ReLU's output gives the forward's prediction exactly.
-        let last = model.activation.forward(inputs[2].clone());
-        let again = x.clone() - conv(&model.tail, last);
-        let diff: f32 = (again - model.forward(x)).abs().max().into_scalar();
+        let diff: f32 = (from_relu_inputs(&model, &x) - model.forward(x))
+            .abs()
+            .max()
+            .into_scalar();
         assert_eq!(diff, 0.0);
+    }
+
+    #[test]
+    fn fused_inference_matches_layer_by_layer() {
+        let train = Device::flex().autodiff();
+        for batch_norm in [true, false] {
+            let model = Preset::Dncnn
+                .config(1)
+                .with_depth(5)
+                .with_width(8)
+                .with_batch_norm(batch_norm)
+                .init(&train);
+            // Two training forwards move the running statistics away from 0 and 1.
+            for seed in 0..2 {
+                let x = Tensor::<4>::random(
+                    [4, 1, 6, 7],
+                    Distribution::Normal(seed as f64, 2.0),
+                    &train,
+                );
+                let _ = model.forward(x);
+            }
+            let model = model.valid();
+            let device = Device::flex();
+            let x = Tensor::<4>::random([2, 1, 9, 5], Distribution::Default, &device);
+            assert!(
+                model.forward_fused(&x).is_some(),
+                "the fused path must run here"
+            );
+            let fused = model.forward(x.clone());
+            let layered = from_relu_inputs(&model, &x);
+            let scale: f32 = layered.clone().abs().max().into_scalar();
+            let diff: f32 = (fused - layered).abs().max().into_scalar();
+            // Folding batch norm into the weights changes roundings only (≈1e-7 per layer); a
+            // wrong fold moves the output by the size of the normalisation.
+            assert!(
+                diff <= 1e-5 * scale,
+                "batch norm {batch_norm}: {diff} (scale {scale})"
+            );
+        }
     }
 
     #[test]

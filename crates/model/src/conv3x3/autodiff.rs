@@ -93,4 +93,12 @@ impl<B: Backend + Conv3x3Ops, C: CheckpointStrategy> Conv3x3Ops for Autodiff<B, 
     fn conv3x3_bias_backward(_output_grad: FloatTensor<Self>) -> FloatTensor<Self> {
         panic!("conv3x3: second-order gradients are not supported")
     }
+
+    fn conv3x3_relu(
+        _x: FloatTensor<Self>,
+        _weight: FloatTensor<Self>,
+        _bias: FloatTensor<Self>,
+    ) -> FloatTensor<Self> {
+        panic!("conv3x3: the fused inference pass is not differentiable; use conv3x3 and ReLU")
+    }
 }

@@ -68,6 +68,22 @@ impl Conv3x3Ops for Flex {
         tensor(out, [g.batch, g.c_out, g.height, g.width])
     }
 
+    fn conv3x3_relu(
+        x: FloatTensor<Flex>,
+        weight: FloatTensor<Flex>,
+        bias: FloatTensor<Flex>,
+    ) -> FloatTensor<Flex> {
+        let g = geometry(&x.shape(), &weight.shape());
+        let out = kernel::forward_activated(
+            &values(&x),
+            &values(&weight),
+            Some(&values(&bias)),
+            true,
+            &g,
+        );
+        tensor(out, [g.batch, g.c_out, g.height, g.width])
+    }
+
     fn conv3x3_x_backward(
         x: FloatTensor<Flex>,
         weight: FloatTensor<Flex>,

@@ -13,6 +13,8 @@
 //! and partial weight gradients are summed in block order: the same input gives bit-identical
 //! results on any number of threads.
 
+use std::cell::RefCell;
+
 use faer::linalg::matmul::matmul;
 use faer::{Accum, MatMut, MatRef, Par};
 use rayon::prelude::*;
@@ -75,15 +77,15 @@ impl Geometry {
         (self.height + 2) * self.padded_width()
     }
 
-    /// Columns of the extended output of one image: `height` rows of `width + 2`.
-    fn extended_columns(&self) -> usize {
-        self.height * self.padded_width()
+    /// Image rows per work item.
+    fn rows_per_block(&self) -> usize {
+        (BLOCK_COLUMNS / self.padded_width()).max(1)
     }
 
     /// The blocks of rows of one image, as `(first column, columns)` of the extended output.
     fn blocks(&self) -> Vec<(usize, usize)> {
         let pw = self.padded_width();
-        let rows = (BLOCK_COLUMNS / pw).max(1);
+        let rows = self.rows_per_block();
         (0..self.height)
             .step_by(rows)
             .map(|r| (r * pw, rows.min(self.height - r) * pw))
@@ -153,62 +155,71 @@ fn flipped_transposed_taps(weight: &[f32], c_out: usize, c_in: usize) -> Vec<f32
     taps
 }
 
-/// The convolution of padded images with tap matrices `[9][c_out][c_in]`, plus `bias`.
-fn convolve(xp: &Padded, taps: &[f32], bias: Option<&[f32]>, g: &Geometry) -> Vec<f32> {
-    let (c_in, c_out, h, w) = (g.c_in, g.c_out, g.height, g.width);
-    let (pw, plane, columns) = (g.padded_width(), g.plane(), g.extended_columns());
-    let blocks = g.blocks();
+thread_local! {
+    /// Each thread's block of the extended output, kept between calls: no allocation, no
+    /// zeroing, and the block stays in cache from the products to the copy into the output.
+    static SCRATCH: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
+}
 
-    // The extended output, block after block: [image][block][c_out][block columns].
-    let mut extended = vec![0.0f32; g.batch * c_out * columns];
-    let mut items = Vec::with_capacity(g.batch * blocks.len());
-    let mut rest: &mut [f32] = &mut extended;
-    for i in 0..g.batch {
-        for &(start, cols) in &blocks {
-            let (item, tail) = rest.split_at_mut(c_out * cols);
-            items.push((i, start, cols, item));
-            rest = tail;
+/// The convolution of padded images with tap matrices `[9][c_out][c_in]`, plus `bias`, then
+/// ReLU if `relu`.
+fn convolve(xp: &Padded, taps: &[f32], bias: Option<&[f32]>, relu: bool, g: &Geometry) -> Vec<f32> {
+    let (c_in, c_out, h, w) = (g.c_in, g.c_out, g.height, g.width);
+    let (pw, plane) = (g.padded_width(), g.plane());
+    let blocks = g.blocks();
+    let rows = g.rows_per_block();
+
+    // Each work item (image, block of rows) gets the rows it writes in each output plane.
+    let mut output = vec![0.0f32; g.output_len()];
+    let mut items: Vec<Vec<&mut [f32]>> = (0..g.batch * blocks.len())
+        .map(|_| Vec::with_capacity(c_out))
+        .collect();
+    for (plane_index, dst) in output.chunks_mut((h * w).max(1)).enumerate() {
+        let first = plane_index / c_out * blocks.len();
+        for (j, rows_of_block) in dst.chunks_mut((rows * w).max(1)).enumerate() {
+            items[first + j].push(rows_of_block);
         }
     }
-    items.into_par_iter().for_each(|(i, start, cols, out)| {
-        let image = xp.image(i);
-        for k in 0..9 {
-            let lhs = MatRef::from_row_major_slice(
-                &taps[k * c_out * c_in..][..c_out * c_in],
-                c_out,
-                c_in,
-            );
-            let rhs = MatRef::from_row_major_slice_with_stride(
-                &image[tap_offset(k, pw) + start..],
-                c_in,
-                cols,
-                plane,
-            );
-            let dst = MatMut::from_row_major_slice_mut(&mut *out, c_out, cols);
-            let accum = if k == 0 { Accum::Replace } else { Accum::Add };
-            matmul(dst, accum, lhs, rhs, 1.0f32, Par::Seq);
-        }
-    });
-
-    // Drop the two extra columns per row and add the bias.
-    let mut output = vec![0.0f32; g.output_len()];
-    output
-        .par_chunks_mut(h * w)
+    items
+        .into_par_iter()
         .enumerate()
-        .for_each(|(plane_index, dst)| {
-            let (i, o) = (plane_index / c_out, plane_index % c_out);
-            let b = bias.map_or(0.0, |b| b[o]);
-            let mut block_base = i * c_out * columns;
-            for &(start, cols) in &blocks {
-                let block = &extended[block_base + o * cols..][..cols];
-                for (r, row) in block.chunks_exact(pw).enumerate() {
-                    let y = start / pw + r;
-                    for (d, s) in dst[y * w..(y + 1) * w].iter_mut().zip(&row[..w]) {
-                        *d = s + b;
+        .for_each(|(item, mut planes)| {
+            let (i, (start, cols)) = (item / blocks.len(), blocks[item % blocks.len()]);
+            let image = xp.image(i);
+            SCRATCH.with(|scratch| {
+                let mut scratch = scratch.borrow_mut();
+                if scratch.len() < c_out * cols {
+                    scratch.resize(c_out * cols, 0.0);
+                }
+                let extended = &mut scratch[..c_out * cols];
+                for k in 0..9 {
+                    let lhs = MatRef::from_row_major_slice(
+                        &taps[k * c_out * c_in..][..c_out * c_in],
+                        c_out,
+                        c_in,
+                    );
+                    let rhs = MatRef::from_row_major_slice_with_stride(
+                        &image[tap_offset(k, pw) + start..],
+                        c_in,
+                        cols,
+                        plane,
+                    );
+                    let dst = MatMut::from_row_major_slice_mut(&mut *extended, c_out, cols);
+                    let accum = if k == 0 { Accum::Replace } else { Accum::Add };
+                    matmul(dst, accum, lhs, rhs, 1.0f32, Par::Seq);
+                }
+                // Drop the two extra columns per row, add the bias, apply ReLU.
+                for (o, dst) in planes.iter_mut().enumerate() {
+                    let b = bias.map_or(0.0, |b| b[o]);
+                    let src = extended[o * cols..(o + 1) * cols].chunks_exact(pw);
+                    for (row, d) in src.zip(dst.chunks_exact_mut(w)) {
+                        for (d, s) in d.iter_mut().zip(&row[..w]) {
+                            let v = s + b;
+                            *d = if relu { v.max(0.0) } else { v };
+                        }
                     }
                 }
-                block_base += c_out * cols;
-            }
+            });
         });
     output
 }
@@ -216,10 +227,21 @@ fn convolve(xp: &Padded, taps: &[f32], bias: Option<&[f32]>, g: &Geometry) -> Ve
 /// Forward pass: `x [batch, c_in, h, w]`, `weight [c_out, c_in, 3, 3]`, `bias [c_out]` →
 /// `[batch, c_out, h, w]`.
 pub fn forward(x: &[f32], weight: &[f32], bias: Option<&[f32]>, g: &Geometry) -> Vec<f32> {
+    forward_activated(x, weight, bias, false, g)
+}
+
+/// [`forward`] followed by ReLU (`max(v, 0)`) when `relu`, in the same pass.
+pub fn forward_activated(
+    x: &[f32],
+    weight: &[f32],
+    bias: Option<&[f32]>,
+    relu: bool,
+    g: &Geometry,
+) -> Vec<f32> {
     check_len("conv3x3", "input", x.len(), g.input_len());
     check_len("conv3x3", "weight", weight.len(), g.weight_len());
     let xp = Padded::new(x, g, g.c_in);
-    convolve(&xp, &taps(weight, g.c_out, g.c_in), bias, g)
+    convolve(&xp, &taps(weight, g.c_out, g.c_in), bias, relu, g)
 }
 
 /// Gradient of the loss with respect to the input, from the output gradient
@@ -233,6 +255,7 @@ pub fn input_gradient(weight: &[f32], grad: &[f32], g: &Geometry) -> Vec<f32> {
         &gp,
         &flipped_transposed_taps(weight, g.c_out, g.c_in),
         None,
+        false,
         &t,
     )
 }

@@ -15,6 +15,7 @@ mod flex;
 pub mod kernel;
 
 use burn::backend::{backend_extension, tensor::FloatTensor};
+use burn::nn::BatchNorm;
 use burn::nn::PaddingConfig2d;
 use burn::nn::conv::Conv2d;
 use burn::tensor::Tensor;
@@ -49,6 +50,14 @@ pub trait Conv3x3Ops: burn::backend::Backend {
 
     /// Gradient with respect to `bias`, given the gradient of the output.
     fn conv3x3_bias_backward(output_grad: FloatTensor<Self>) -> FloatTensor<Self>;
+
+    /// [`Conv3x3Ops::conv3x3`] followed by ReLU in the same pass, for inference (not
+    /// differentiable).
+    fn conv3x3_relu(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        bias: FloatTensor<Self>,
+    ) -> FloatTensor<Self>;
 }
 
 /// Whether `conv` is a 3×3 convolution with stride 1, dilation 1, one group and padding 1 on
@@ -83,6 +92,46 @@ pub fn forward(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
         x.into_dispatch(),
         weight.into_dispatch(),
         bias.into_dispatch(),
+    ))
+}
+
+/// Inference through one hidden layer in one pass: `ReLU(norm(conv(x)))`, with an eval-mode
+/// batch norm folded into the convolution (`w' = w·γ/σ`, `b' = (b − mean)·γ/σ + β`, with
+/// `σ = √(running var + ε)`). Returns `None` where this does not apply (not on flex, an autodiff
+/// device, or not a "same" 3×3 convolution); the caller then runs the layers one by one.
+///
+/// # Shapes
+/// - `x`: `[batch, c_in, height, width]`
+/// - output: `[batch, c_out, height, width]`
+pub fn inference_relu(conv: &Conv2d, norm: Option<&BatchNorm>, x: &Tensor<4>) -> Option<Tensor<4>> {
+    if !(is_same_3x3(conv) && fast_path::applies_to(x)) || x.device().is_autodiff() {
+        return None;
+    }
+    let device = x.device();
+    let mut weight = conv.weight.val();
+    let c_out = weight.dims()[0];
+    let mut bias = match &conv.bias {
+        Some(bias) => bias.val(),
+        None => Tensor::zeros([c_out], &device),
+    };
+    if let Some(norm) = norm {
+        let std = norm
+            .running_var
+            .value()
+            .to_device(&device)
+            .add_scalar(norm.epsilon)
+            .sqrt();
+        let scale = norm.gamma.val().div(std);
+        let mean = norm.running_mean.value().to_device(&device);
+        bias = bias.sub(mean).mul(scale.clone()).add(norm.beta.val());
+        weight = weight.mul(scale.reshape([c_out, 1, 1, 1]));
+    }
+    Some(Tensor::from_dispatch(
+        <burn::backend::Dispatch as Conv3x3Ops>::conv3x3_relu(
+            x.clone().into_dispatch(),
+            weight.into_dispatch(),
+            bias.into_dispatch(),
+        ),
     ))
 }
 
