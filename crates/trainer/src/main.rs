@@ -6,6 +6,11 @@ use clap::Parser;
 use denoise_trainer::exit::{Exit, classify};
 use denoise_trainer::{cli::Cli, commands, interrupt};
 
+/// mimalloc keeps freed memory for reuse: the activations of every step are allocated again at
+/// the same sizes, and the system allocator returned them to the OS and faulted them back in.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     if let Err(e) = interrupt::install() {
