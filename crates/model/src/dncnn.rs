@@ -136,13 +136,13 @@ impl Denoiser {
         if let Some(out) = self.forward_fused(&noisy) {
             return out;
         }
-        let mut x = self.activation.forward(conv(&self.head, noisy.clone()));
+        // Each ReLU runs fused into the layer before it (one pass, one backward step on flex).
+        let mut x = conv_relu(&self.head, noisy.clone());
         for block in &self.blocks {
-            x = conv(&block.conv, x);
-            if let Some(norm) = &block.norm {
-                x = batch_norm(norm, x);
-            }
-            x = self.activation.forward(x);
+            x = match &block.norm {
+                Some(norm) => batch_norm_relu(norm, conv(&block.conv, x)),
+                None => conv_relu(&block.conv, x),
+            };
         }
         // [batch, channels, height, width]: the predicted noise (residual) or the image.
         let out = conv(&self.tail, x);
@@ -203,6 +203,32 @@ fn conv(layer: &Conv2d, x: Tensor<4>) -> Tensor<4> {
     #[cfg(not(feature = "flex"))]
     {
         layer.forward(x)
+    }
+}
+
+/// `ReLU(conv(x))`: fused on flex ([`crate::conv3x3::forward_relu`]), else burn's `Conv2d` and
+/// ReLU.
+fn conv_relu(layer: &Conv2d, x: Tensor<4>) -> Tensor<4> {
+    #[cfg(feature = "flex")]
+    {
+        crate::conv3x3::forward_relu(layer, x)
+    }
+    #[cfg(not(feature = "flex"))]
+    {
+        burn::tensor::activation::relu(layer.forward(x))
+    }
+}
+
+/// `ReLU(norm(x))`: fused in training on flex ([`crate::batch_norm::forward_relu`]), else
+/// burn's `BatchNorm` and ReLU.
+fn batch_norm_relu(norm: &BatchNorm, x: Tensor<4>) -> Tensor<4> {
+    #[cfg(feature = "flex")]
+    {
+        crate::batch_norm::forward_relu(norm, x)
+    }
+    #[cfg(not(feature = "flex"))]
+    {
+        burn::tensor::activation::relu(norm.forward(x))
     }
 }
 

@@ -11,8 +11,9 @@ use burn::backend::{Autodiff, Backend};
 
 use super::BatchNormOps;
 
-/// The backward step of one training-mode batch norm. State: the checkpointed input and γ, and
-/// the batch statistics the forward pass computed, and ε.
+/// The backward step of one training-mode batch norm (and of the ReLU after it when fused).
+/// State: the checkpointed input and γ, the batch statistics the forward pass computed, ε, and
+/// the fused ReLU's output if there is one.
 #[derive(Debug)]
 struct BatchNormBackward;
 
@@ -23,6 +24,7 @@ impl<B: Backend + BatchNormOps> Backward<B, 3> for BatchNormBackward {
         B::FloatTensorPrimitive,
         B::FloatTensorPrimitive,
         f64,
+        Option<B::FloatTensorPrimitive>,
     );
 
     fn backward(
@@ -33,7 +35,12 @@ impl<B: Backend + BatchNormOps> Backward<B, 3> for BatchNormBackward {
     ) {
         let [node_x, node_gamma, node_beta] = ops.parents;
         let grad = grads.consume::<B>(&ops.node);
-        let (x_state, gamma_state, mean, variance, epsilon) = ops.state;
+        let (x_state, gamma_state, mean, variance, epsilon, relu_output) = ops.state;
+        // Through the fused ReLU first: zero where its output is zero.
+        let grad = match relu_output {
+            Some(output) => B::relu_backward(output, grad),
+            None => grad,
+        };
         let x = checkpointer.retrieve_node_output::<B::FloatTensorPrimitive>(x_state);
         let gamma = checkpointer.retrieve_node_output::<B::FloatTensorPrimitive>(gamma_state);
         let (dx, dgamma, dbeta) = B::bn_train_backward(x, gamma, mean, variance, epsilon, grad);
@@ -45,6 +52,69 @@ impl<B: Backend + BatchNormOps> Backward<B, 3> for BatchNormBackward {
     }
 }
 
+/// Tracked training-mode batch norm, followed by ReLU in the same pass when `relu`.
+#[allow(clippy::type_complexity)]
+fn tracked<B: Backend + BatchNormOps, C: CheckpointStrategy>(
+    x: FloatTensor<Autodiff<B, C>>,
+    gamma: FloatTensor<Autodiff<B, C>>,
+    beta: FloatTensor<Autodiff<B, C>>,
+    epsilon: f64,
+    relu: bool,
+) -> (
+    FloatTensor<Autodiff<B, C>>,
+    FloatTensor<Autodiff<B, C>>,
+    FloatTensor<Autodiff<B, C>>,
+) {
+    let run = |x, gamma, beta| {
+        if relu {
+            B::bn_relu_train(x, gamma, beta, epsilon)
+        } else {
+            B::bn_train(x, gamma, beta, epsilon)
+        }
+    };
+    match BatchNormBackward
+        .prepare::<C>([x.node(), gamma.node(), beta.node()])
+        .compute_bound()
+        .stateful()
+    {
+        OpsKind::Tracked(mut prep) => {
+            let x_state = prep.checkpoint(&x);
+            let gamma_state = prep.checkpoint(&gamma);
+            let (y, mean, variance) = run(
+                x.into_primitive(),
+                gamma.into_primitive(),
+                beta.into_primitive(),
+            );
+            let relu_output = relu.then(|| y.clone());
+            let state = (
+                x_state,
+                gamma_state,
+                mean.clone(),
+                variance.clone(),
+                epsilon,
+                relu_output,
+            );
+            (
+                prep.finish(state, y),
+                FloatTensor::<Autodiff<B, C>>::new(mean),
+                FloatTensor::<Autodiff<B, C>>::new(variance),
+            )
+        }
+        OpsKind::UnTracked(prep) => {
+            let (y, mean, variance) = run(
+                x.into_primitive(),
+                gamma.into_primitive(),
+                beta.into_primitive(),
+            );
+            (
+                prep.finish(y),
+                FloatTensor::<Autodiff<B, C>>::new(mean),
+                FloatTensor::<Autodiff<B, C>>::new(variance),
+            )
+        }
+    }
+}
+
 impl<B: Backend + BatchNormOps, C: CheckpointStrategy> BatchNormOps for Autodiff<B, C> {
     fn bn_train(
         x: FloatTensor<Self>,
@@ -52,47 +122,16 @@ impl<B: Backend + BatchNormOps, C: CheckpointStrategy> BatchNormOps for Autodiff
         beta: FloatTensor<Self>,
         epsilon: f64,
     ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>) {
-        match BatchNormBackward
-            .prepare::<C>([x.node(), gamma.node(), beta.node()])
-            .compute_bound()
-            .stateful()
-        {
-            OpsKind::Tracked(mut prep) => {
-                let x_state = prep.checkpoint(&x);
-                let gamma_state = prep.checkpoint(&gamma);
-                let (y, mean, variance) = B::bn_train(
-                    x.into_primitive(),
-                    gamma.into_primitive(),
-                    beta.into_primitive(),
-                    epsilon,
-                );
-                let state = (
-                    x_state,
-                    gamma_state,
-                    mean.clone(),
-                    variance.clone(),
-                    epsilon,
-                );
-                (
-                    prep.finish(state, y),
-                    FloatTensor::<Self>::new(mean),
-                    FloatTensor::<Self>::new(variance),
-                )
-            }
-            OpsKind::UnTracked(prep) => {
-                let (y, mean, variance) = B::bn_train(
-                    x.into_primitive(),
-                    gamma.into_primitive(),
-                    beta.into_primitive(),
-                    epsilon,
-                );
-                (
-                    prep.finish(y),
-                    FloatTensor::<Self>::new(mean),
-                    FloatTensor::<Self>::new(variance),
-                )
-            }
-        }
+        tracked::<B, C>(x, gamma, beta, epsilon, false)
+    }
+
+    fn bn_relu_train(
+        x: FloatTensor<Self>,
+        gamma: FloatTensor<Self>,
+        beta: FloatTensor<Self>,
+        epsilon: f64,
+    ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>) {
+        tracked::<B, C>(x, gamma, beta, epsilon, true)
     }
 
     fn bn_train_backward(

@@ -47,6 +47,22 @@ fn channels(values: Vec<f32>) -> FlexTensor {
     tensor(values, Shape::new([n]))
 }
 
+/// Training-mode batch norm, then ReLU if `relu`: output, batch mean, batch variance.
+fn train(
+    x: FloatTensor<Flex>,
+    gamma: FloatTensor<Flex>,
+    beta: FloatTensor<Flex>,
+    epsilon: f64,
+    relu: bool,
+) -> (FloatTensor<Flex>, FloatTensor<Flex>, FloatTensor<Flex>) {
+    let (shape, l) = (x.shape(), layout(&x.shape()));
+    let x = values(&x);
+    let (mean, variance) = kernel::statistics(&x, &l);
+    let (gamma, beta) = (values(&gamma), values(&beta));
+    let y = kernel::normalize_activated(&x, [&gamma, &beta, &mean, &variance], epsilon, relu, &l);
+    (tensor(y, shape), channels(mean), channels(variance))
+}
+
 impl BatchNormOps for Flex {
     fn bn_train(
         x: FloatTensor<Flex>,
@@ -54,19 +70,16 @@ impl BatchNormOps for Flex {
         beta: FloatTensor<Flex>,
         epsilon: f64,
     ) -> (FloatTensor<Flex>, FloatTensor<Flex>, FloatTensor<Flex>) {
-        let (shape, l) = (x.shape(), layout(&x.shape()));
-        let x = values(&x);
-        let (mean, variance) = kernel::statistics(&x, &l);
-        let y = kernel::normalize(
-            &x,
-            &values(&gamma),
-            &values(&beta),
-            &mean,
-            &variance,
-            epsilon,
-            &l,
-        );
-        (tensor(y, shape), channels(mean), channels(variance))
+        train(x, gamma, beta, epsilon, false)
+    }
+
+    fn bn_relu_train(
+        x: FloatTensor<Flex>,
+        gamma: FloatTensor<Flex>,
+        beta: FloatTensor<Flex>,
+        epsilon: f64,
+    ) -> (FloatTensor<Flex>, FloatTensor<Flex>, FloatTensor<Flex>) {
+        train(x, gamma, beta, epsilon, true)
     }
 
     fn bn_train_backward(

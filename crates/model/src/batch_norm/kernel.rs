@@ -71,6 +71,19 @@ pub fn normalize(
     epsilon: f64,
     l: &Layout,
 ) -> Vec<f32> {
+    normalize_activated(x, [gamma, beta, mean, variance], epsilon, false, l)
+}
+
+/// [`normalize`] followed by ReLU (`max(y, 0)`) when `relu`, in the same pass; `channel` holds
+/// γ, β, mean and variance.
+pub fn normalize_activated(
+    x: &[f32],
+    channel: [&[f32]; 4],
+    epsilon: f64,
+    relu: bool,
+    l: &Layout,
+) -> Vec<f32> {
+    let [gamma, beta, mean, variance] = channel;
     check_len("batch_norm", "input", x.len(), l.len());
     let (channels, pixels) = (l.channels, l.pixels);
     let mut y = vec![0.0f32; x.len()];
@@ -83,7 +96,8 @@ pub fn normalize(
             let (m, g, b) = (mean[c], gamma[c], beta[c]);
             let inv_std = inv_std as f32;
             for (d, &v) in dst.iter_mut().zip(src) {
-                *d = (v - m) * inv_std * g + b;
+                let y = (v - m) * inv_std * g + b;
+                *d = if relu { y.max(0.0) } else { y };
             }
         });
     y

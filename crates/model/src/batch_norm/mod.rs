@@ -33,6 +33,14 @@ pub trait BatchNormOps: burn::backend::Backend {
         epsilon: f64,
     ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>);
 
+    /// [`BatchNormOps::bn_train`] followed by ReLU in the same pass.
+    fn bn_relu_train(
+        x: FloatTensor<Self>,
+        gamma: FloatTensor<Self>,
+        beta: FloatTensor<Self>,
+        epsilon: f64,
+    ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>);
+
     /// Gradients of [`BatchNormOps::bn_train`] with respect to `x`, `γ` and `β`.
     fn bn_train_backward(
         x: FloatTensor<Self>,
@@ -61,47 +69,70 @@ pub trait BatchNormOps: burn::backend::Backend {
 /// - `x`: `[batch, channels, height, width]`
 /// - output: the same
 pub fn forward(norm: &BatchNorm, x: Tensor<4>) -> Tensor<4> {
-    if !fast_path::applies_to(&x) {
-        return norm.forward(x);
-    }
+    apply(norm, x, false)
+}
+
+/// `ReLU(norm(x))`: in training on flex one pass and one backward step, else [`forward`] and
+/// burn's ReLU.
+///
+/// # Shapes
+/// - `x`: `[batch, channels, height, width]`
+/// - output: the same
+pub fn forward_relu(norm: &BatchNorm, x: Tensor<4>) -> Tensor<4> {
+    apply(norm, x, true)
+}
+
+/// [`forward`], followed by ReLU when `relu`.
+fn apply(norm: &BatchNorm, x: Tensor<4>, relu: bool) -> Tensor<4> {
     let device = x.device();
     let training = norm.training.is_enabled();
-    if device.is_autodiff() && training {
-        let (output, mean, variance) = <Dispatch as BatchNormOps>::bn_train(
-            x.into_dispatch(),
-            norm.gamma.val().into_dispatch(),
-            norm.beta.val().into_dispatch(),
-            norm.epsilon,
-        );
-        let (mean, variance) = (
-            Tensor::<1>::from_dispatch(mean),
-            Tensor::<1>::from_dispatch(variance),
-        );
-        // The running averages, updated as burn's BatchNorm::forward_train does.
-        let m = norm.momentum;
-        let running_mean = norm.running_mean.value_sync().to_device(&device);
-        let running_var = norm.running_var.value_sync().to_device(&device);
-        let running_mean = running_mean
-            .mul_scalar(1.0 - m)
-            .add(mean.detach().mul_scalar(m));
-        let running_var = running_var
-            .mul_scalar(1.0 - m)
-            .add(variance.detach().mul_scalar(m));
-        norm.running_mean.update(running_mean.detach());
-        norm.running_var.update(running_var.detach());
-        Tensor::from_dispatch(output)
-    } else if !device.is_autodiff() {
-        Tensor::from_dispatch(<Dispatch as BatchNormOps>::bn_inference(
-            x.into_dispatch(),
-            norm.gamma.val().into_dispatch(),
-            norm.beta.val().into_dispatch(),
-            norm.running_mean.value().to_device(&device).into_dispatch(),
-            norm.running_var.value().to_device(&device).into_dispatch(),
-            norm.epsilon,
-        ))
-    } else {
-        norm.forward(x)
+    if !(fast_path::applies_to(&x) && device.is_autodiff() && training) {
+        let y = if fast_path::applies_to(&x) && !device.is_autodiff() {
+            Tensor::from_dispatch(<Dispatch as BatchNormOps>::bn_inference(
+                x.into_dispatch(),
+                norm.gamma.val().into_dispatch(),
+                norm.beta.val().into_dispatch(),
+                norm.running_mean.value().to_device(&device).into_dispatch(),
+                norm.running_var.value().to_device(&device).into_dispatch(),
+                norm.epsilon,
+            ))
+        } else {
+            norm.forward(x)
+        };
+        return if relu {
+            burn::tensor::activation::relu(y)
+        } else {
+            y
+        };
     }
+    let run = if relu {
+        <Dispatch as BatchNormOps>::bn_relu_train
+    } else {
+        <Dispatch as BatchNormOps>::bn_train
+    };
+    let (output, mean, variance) = run(
+        x.into_dispatch(),
+        norm.gamma.val().into_dispatch(),
+        norm.beta.val().into_dispatch(),
+        norm.epsilon,
+    );
+    let (mean, variance) = (
+        Tensor::<1>::from_dispatch(mean),
+        Tensor::<1>::from_dispatch(variance),
+    );
+    // The running averages, updated as burn's BatchNorm::forward_train does.
+    let m = norm.momentum;
+    let running_mean = norm.running_mean.value_sync().to_device(&device);
+    let running_var = norm.running_var.value_sync().to_device(&device);
+    let running_mean = running_mean
+        .mul_scalar(1.0 - m)
+        .add(mean.detach().mul_scalar(m));
+    let running_var = running_var
+        .mul_scalar(1.0 - m)
+        .add(variance.detach().mul_scalar(m));
+    norm.running_mean.update(running_mean.detach());
+    norm.running_var.update(running_var.detach());
+    Tensor::from_dispatch(output)
 }
 
 #[cfg(test)]
@@ -157,8 +188,18 @@ mod tests {
 
     #[test]
     fn training_matches_burns_batch_norm() {
-        let fast = train(forward);
-        let stock = train(|norm, x| norm.forward(x));
+        check_training(train(forward), train(|norm, x| norm.forward(x)));
+    }
+
+    #[test]
+    fn training_with_fused_relu_matches_burns_batch_norm_and_relu() {
+        check_training(
+            train(forward_relu),
+            train(|norm, x| burn::tensor::activation::relu(norm.forward(x))),
+        );
+    }
+
+    fn check_training(fast: Vec<Vec<f32>>, stock: Vec<Vec<f32>>) {
         let names = [
             "output",
             "x grad",

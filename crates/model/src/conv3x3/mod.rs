@@ -51,8 +51,7 @@ pub trait Conv3x3Ops: burn::backend::Backend {
     /// Gradient with respect to `bias`, given the gradient of the output.
     fn conv3x3_bias_backward(output_grad: FloatTensor<Self>) -> FloatTensor<Self>;
 
-    /// [`Conv3x3Ops::conv3x3`] followed by ReLU in the same pass, for inference (not
-    /// differentiable).
+    /// [`Conv3x3Ops::conv3x3`] followed by ReLU in the same pass.
     fn conv3x3_relu(
         x: FloatTensor<Self>,
         weight: FloatTensor<Self>,
@@ -83,16 +82,40 @@ pub fn forward(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
     if !(is_same_3x3(conv) && fast_path::applies_to(&x)) {
         return conv.forward(x);
     }
-    let weight = conv.weight.val();
-    let bias = match &conv.bias {
-        Some(bias) => bias.val(),
-        None => Tensor::zeros([weight.dims()[0]], &x.device()),
-    };
+    let (weight, bias) = weight_and_bias(conv, &x);
     Tensor::from_dispatch(<burn::backend::Dispatch as Conv3x3Ops>::conv3x3(
         x.into_dispatch(),
         weight.into_dispatch(),
         bias.into_dispatch(),
     ))
+}
+
+/// `ReLU(conv(x))`: in one pass, with one backward step, when [`forward`] would take the fast
+/// path; else `Conv2d::forward` and burn's ReLU.
+///
+/// # Shapes
+/// - `x`: `[batch, c_in, height, width]`
+/// - output: `[batch, c_out, height, width]`
+pub fn forward_relu(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
+    if !(is_same_3x3(conv) && fast_path::applies_to(&x)) {
+        return burn::tensor::activation::relu(conv.forward(x));
+    }
+    let (weight, bias) = weight_and_bias(conv, &x);
+    Tensor::from_dispatch(<burn::backend::Dispatch as Conv3x3Ops>::conv3x3_relu(
+        x.into_dispatch(),
+        weight.into_dispatch(),
+        bias.into_dispatch(),
+    ))
+}
+
+/// The weight of `conv` and its bias (zeros when it has none).
+fn weight_and_bias(conv: &Conv2d, x: &Tensor<4>) -> (Tensor<4>, Tensor<1>) {
+    let weight = conv.weight.val();
+    let bias = match &conv.bias {
+        Some(bias) => bias.val(),
+        None => Tensor::zeros([weight.dims()[0]], &x.device()),
+    };
+    (weight, bias)
 }
 
 /// Inference through one hidden layer in one pass: `ReLU(norm(conv(x)))`, with an eval-mode
@@ -108,12 +131,8 @@ pub fn inference_relu(conv: &Conv2d, norm: Option<&BatchNorm>, x: &Tensor<4>) ->
         return None;
     }
     let device = x.device();
-    let mut weight = conv.weight.val();
+    let (mut weight, mut bias) = weight_and_bias(conv, x);
     let c_out = weight.dims()[0];
-    let mut bias = match &conv.bias {
-        Some(bias) => bias.val(),
-        None => Tensor::zeros([c_out], &device),
-    };
     if let Some(norm) = norm {
         let std = norm
             .running_var
@@ -189,23 +208,43 @@ mod tests {
             (false, [1, 4, 9, 3], 2),
             (true, [3, 1, 6, 6], 5),
         ] {
-            let fast = run(bias, shape, c_out, forward);
-            let stock = run(bias, shape, c_out, |conv, x| conv.forward(x));
-            assert_eq!(fast.len(), stock.len());
-            for (what, (a, b)) in [
-                "output",
-                "input gradient",
-                "weight gradient",
-                "bias gradient",
-            ]
-            .iter()
-            .zip(fast.iter().zip(&stock))
-            {
-                // Sums of at most 9·c_in·batch·h·w ≤ 1500 f32 terms: rounding stays below 1e-4
-                // of the scale; a wrong index or tap is off by order 1.
-                let d = relative_difference(a, b);
-                assert!(d <= 1e-4, "{what} (bias {bias}, {shape:?} → {c_out}): {d}");
+            for relu in [false, true] {
+                let (fast, stock) = if relu {
+                    (
+                        run(bias, shape, c_out, forward_relu),
+                        run(bias, shape, c_out, |conv, x| {
+                            burn::tensor::activation::relu(conv.forward(x))
+                        }),
+                    )
+                } else {
+                    (
+                        run(bias, shape, c_out, forward),
+                        run(bias, shape, c_out, |conv, x| conv.forward(x)),
+                    )
+                };
+                compare(
+                    &fast,
+                    &stock,
+                    &format!("relu {relu}, bias {bias}, {shape:?} → {c_out}"),
+                );
             }
+        }
+    }
+
+    /// Output and gradients of the fast path against burn's, one by one.
+    fn compare(fast: &[Vec<f32>], stock: &[Vec<f32>], case: &str) {
+        assert_eq!(fast.len(), stock.len());
+        let names = [
+            "output",
+            "input gradient",
+            "weight gradient",
+            "bias gradient",
+        ];
+        for (what, (a, b)) in names.iter().zip(fast.iter().zip(stock)) {
+            // Sums of at most 9·c_in·batch·h·w ≤ 1500 f32 terms: rounding stays below 1e-4 of
+            // the scale; a wrong index or tap is off by order 1.
+            let d = relative_difference(a, b);
+            assert!(d <= 1e-4, "{what} ({case}): {d}");
         }
     }
 
