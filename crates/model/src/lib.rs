@@ -22,6 +22,8 @@ pub mod dncnn;
 mod error;
 #[cfg(feature = "flex")]
 pub mod fast_path;
+#[cfg(feature = "flex")]
+mod flex_buffers;
 pub mod init;
 pub mod preset;
 #[cfg(all(test, feature = "flex"))]

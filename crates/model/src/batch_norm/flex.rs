@@ -1,29 +1,14 @@
 //! [`BatchNormOps`] for burn's flex backend: the host kernels on flex's f32 buffers.
 
-use std::borrow::Cow;
-
 use burn::backend::Flex;
 use burn::backend::TensorMetadata;
 use burn::backend::flex::FlexTensor;
 use burn::backend::tensor::FloatTensor;
-use burn::tensor::{Shape, TensorData};
+use burn::tensor::Shape;
 
 use super::BatchNormOps;
 use super::kernel::{self, Layout};
-
-/// The f32 elements of a flex tensor in row-major order (copied only when not contiguous).
-fn values(tensor: &FlexTensor) -> Cow<'_, [f32]> {
-    match tensor.as_slice::<f32>() {
-        Some(slice) => Cow::Borrowed(slice),
-        None => Cow::Owned(
-            tensor
-                .to_contiguous()
-                .as_slice::<f32>()
-                .expect("batch norm runs on f32 tensors only")
-                .to_vec(),
-        ),
-    }
-}
+use crate::flex_buffers::{tensor, values};
 
 /// `[batch, channels, ...]` as batch, channels and elements per channel plane.
 fn layout(shape: &Shape) -> Layout {
@@ -38,13 +23,10 @@ fn layout(shape: &Shape) -> Layout {
     }
 }
 
-fn tensor(values: Vec<f32>, shape: Shape) -> FlexTensor {
-    FlexTensor::from_data(TensorData::new(values, shape))
-}
-
+/// A `[channels]` tensor.
 fn channels(values: Vec<f32>) -> FlexTensor {
     let n = values.len();
-    tensor(values, Shape::new([n]))
+    tensor(values, [n])
 }
 
 /// Training-mode batch norm, then ReLU if `relu`: output, batch mean, batch variance.

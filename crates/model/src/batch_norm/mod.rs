@@ -84,27 +84,34 @@ pub fn forward_relu(norm: &BatchNorm, x: Tensor<4>) -> Tensor<4> {
 
 /// [`forward`], followed by ReLU when `relu`.
 fn apply(norm: &BatchNorm, x: Tensor<4>, relu: bool) -> Tensor<4> {
+    let fast = fast_path::applies_to(&x);
     let device = x.device();
-    let training = norm.training.is_enabled();
-    if !(fast_path::applies_to(&x) && device.is_autodiff() && training) {
-        let y = if fast_path::applies_to(&x) && !device.is_autodiff() {
-            Tensor::from_dispatch(<Dispatch as BatchNormOps>::bn_inference(
-                x.into_dispatch(),
-                norm.gamma.val().into_dispatch(),
-                norm.beta.val().into_dispatch(),
-                norm.running_mean.value().to_device(&device).into_dispatch(),
-                norm.running_var.value().to_device(&device).into_dispatch(),
-                norm.epsilon,
-            ))
-        } else {
-            norm.forward(x)
-        };
-        return if relu {
-            burn::tensor::activation::relu(y)
-        } else {
-            y
-        };
+    if fast && device.is_autodiff() && norm.training.is_enabled() {
+        return train(norm, x, relu);
     }
+    let y = if fast && !device.is_autodiff() {
+        Tensor::from_dispatch(<Dispatch as BatchNormOps>::bn_inference(
+            x.into_dispatch(),
+            norm.gamma.val().into_dispatch(),
+            norm.beta.val().into_dispatch(),
+            norm.running_mean.value().to_device(&device).into_dispatch(),
+            norm.running_var.value().to_device(&device).into_dispatch(),
+            norm.epsilon,
+        ))
+    } else {
+        norm.forward(x)
+    };
+    if relu {
+        burn::tensor::activation::relu(y)
+    } else {
+        y
+    }
+}
+
+/// Training mode on flex: normalise with the batch's statistics (then ReLU when `relu`) and
+/// update the running averages as burn's `BatchNorm::forward_train` does.
+fn train(norm: &BatchNorm, x: Tensor<4>, relu: bool) -> Tensor<4> {
+    let device = x.device();
     let run = if relu {
         <Dispatch as BatchNormOps>::bn_relu_train
     } else {
@@ -120,7 +127,6 @@ fn apply(norm: &BatchNorm, x: Tensor<4>, relu: bool) -> Tensor<4> {
         Tensor::<1>::from_dispatch(mean),
         Tensor::<1>::from_dispatch(variance),
     );
-    // The running averages, updated as burn's BatchNorm::forward_train does.
     let m = norm.momentum;
     let running_mean = norm.running_mean.value_sync().to_device(&device);
     let running_var = norm.running_var.value_sync().to_device(&device);

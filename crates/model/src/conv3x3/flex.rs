@@ -2,26 +2,12 @@
 
 use burn::backend::Flex;
 use burn::backend::TensorMetadata;
-use burn::backend::flex::FlexTensor;
 use burn::backend::tensor::FloatTensor;
-use burn::tensor::{Shape, TensorData};
+use burn::tensor::Shape;
 
 use super::Conv3x3Ops;
 use super::kernel::{self, Geometry};
-
-/// The f32 elements of a flex tensor in row-major order (copied only when not contiguous).
-fn values(tensor: &FlexTensor) -> std::borrow::Cow<'_, [f32]> {
-    match tensor.as_slice::<f32>() {
-        Some(slice) => std::borrow::Cow::Borrowed(slice),
-        None => std::borrow::Cow::Owned(
-            tensor
-                .to_contiguous()
-                .as_slice::<f32>()
-                .expect("conv3x3 runs on f32 tensors only")
-                .to_vec(),
-        ),
-    }
-}
+use crate::flex_buffers::{tensor, values};
 
 /// The geometry of `x [batch, c_in, h, w]` convolved with `weight [c_out, c_in, 3, 3]`.
 fn geometry(x: &Shape, weight: &Shape) -> Geometry {
@@ -53,8 +39,22 @@ fn geometry(x: &Shape, weight: &Shape) -> Geometry {
     }
 }
 
-fn tensor(values: Vec<f32>, shape: [usize; 4]) -> FlexTensor {
-    FlexTensor::from_data(TensorData::new(values, shape))
+/// The forward pass, then ReLU if `relu`.
+fn forward(
+    x: FloatTensor<Flex>,
+    weight: FloatTensor<Flex>,
+    bias: FloatTensor<Flex>,
+    relu: bool,
+) -> FloatTensor<Flex> {
+    let g = geometry(&x.shape(), &weight.shape());
+    let out = kernel::forward_activated(
+        &values(&x),
+        &values(&weight),
+        Some(&values(&bias)),
+        relu,
+        &g,
+    );
+    tensor(out, [g.batch, g.c_out, g.height, g.width])
 }
 
 impl Conv3x3Ops for Flex {
@@ -63,9 +63,7 @@ impl Conv3x3Ops for Flex {
         weight: FloatTensor<Flex>,
         bias: FloatTensor<Flex>,
     ) -> FloatTensor<Flex> {
-        let g = geometry(&x.shape(), &weight.shape());
-        let out = kernel::forward(&values(&x), &values(&weight), Some(&values(&bias)), &g);
-        tensor(out, [g.batch, g.c_out, g.height, g.width])
+        forward(x, weight, bias, false)
     }
 
     fn conv3x3_relu(
@@ -73,15 +71,7 @@ impl Conv3x3Ops for Flex {
         weight: FloatTensor<Flex>,
         bias: FloatTensor<Flex>,
     ) -> FloatTensor<Flex> {
-        let g = geometry(&x.shape(), &weight.shape());
-        let out = kernel::forward_activated(
-            &values(&x),
-            &values(&weight),
-            Some(&values(&bias)),
-            true,
-            &g,
-        );
-        tensor(out, [g.batch, g.c_out, g.height, g.width])
+        forward(x, weight, bias, true)
     }
 
     fn conv3x3_x_backward(
@@ -114,6 +104,6 @@ impl Conv3x3Ops for Flex {
             width: shape[3],
         };
         let grad = kernel::bias_gradient(&values(&output_grad), &g);
-        FlexTensor::from_data(TensorData::new(grad, [g.c_out]))
+        tensor(grad, [g.c_out])
     }
 }

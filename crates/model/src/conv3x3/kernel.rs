@@ -132,15 +132,22 @@ fn tap_offset(k: usize, pw: usize) -> usize {
     (k / 3) * pw + k % 3
 }
 
+/// Every entry of a weight `[c_out, c_in, 3, 3]` in memory order: (output channel, input channel,
+/// tap `k = 3·ky + kx`, index).
+fn weight_entries(c_out: usize, c_in: usize) -> impl Iterator<Item = (usize, usize, usize, usize)> {
+    (0..c_out * c_in * 9).map(move |n| (n / (9 * c_in), n / 9 % c_in, n % 9, n))
+}
+
+/// Where entry (o, i, k) of a weight sits among nine tap matrices `[9][c_out][c_in]`.
+fn tap_index(o: usize, i: usize, k: usize, c_out: usize, c_in: usize) -> usize {
+    (k * c_out + o) * c_in + i
+}
+
 /// Rearranges a weight `[c_out, c_in, 3, 3]` into nine tap matrices `[9][c_out][c_in]`.
 fn taps(weight: &[f32], c_out: usize, c_in: usize) -> Vec<f32> {
     let mut taps = vec![0.0f32; weight.len()];
-    for o in 0..c_out {
-        for i in 0..c_in {
-            for k in 0..9 {
-                taps[(k * c_out + o) * c_in + i] = weight[(o * c_in + i) * 9 + k];
-            }
-        }
+    for (o, i, k, n) in weight_entries(c_out, c_in) {
+        taps[tap_index(o, i, k, c_out, c_in)] = weight[n];
     }
     taps
 }
@@ -149,12 +156,8 @@ fn taps(weight: &[f32], c_out: usize, c_in: usize) -> Vec<f32> {
 /// transposed (the kernel flipped in both directions).
 fn flipped_transposed_taps(weight: &[f32], c_out: usize, c_in: usize) -> Vec<f32> {
     let mut taps = vec![0.0f32; weight.len()];
-    for o in 0..c_out {
-        for i in 0..c_in {
-            for k in 0..9 {
-                taps[(k * c_in + i) * c_out + o] = weight[(o * c_in + i) * 9 + (8 - k)];
-            }
-        }
+    for (o, i, k, n) in weight_entries(c_out, c_in) {
+        taps[tap_index(i, o, 8 - k, c_in, c_out)] = weight[n];
     }
     taps
 }
@@ -308,15 +311,9 @@ pub fn weight_gradient(x: &[f32], grad: &[f32], g: &Geometry) -> Vec<f32> {
             *s += p;
         }
     }
-    let mut weight = vec![0.0f32; g.weight_len()];
-    for o in 0..c_out {
-        for i in 0..c_in {
-            for k in 0..9 {
-                weight[(o * c_in + i) * 9 + k] = sum[(k * c_out + o) * c_in + i];
-            }
-        }
-    }
-    weight
+    weight_entries(c_out, c_in)
+        .map(|(o, i, k, _)| sum[tap_index(o, i, k, c_out, c_in)])
+        .collect()
 }
 
 /// Gradient of the loss with respect to the bias, `[c_out]`: the output gradient summed over

@@ -62,8 +62,10 @@ pub trait Conv3x3Ops: burn::backend::Backend {
 /// Whether `conv` is a 3×3 convolution with stride 1, dilation 1, one group and padding 1 on
 /// every side: the only kind the fast path computes.
 pub fn is_same_3x3(conv: &Conv2d) -> bool {
-    let padding_one = matches!(conv.padding, PaddingConfig2d::Explicit(1, 1, 1, 1))
-        || matches!(conv.padding, PaddingConfig2d::Same);
+    let padding_one = matches!(
+        conv.padding,
+        PaddingConfig2d::Explicit(1, 1, 1, 1) | PaddingConfig2d::Same
+    );
     conv.kernel_size == [3, 3]
         && conv.stride == [1, 1]
         && conv.dilation == [1, 1]
@@ -83,11 +85,7 @@ pub fn forward(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
         return conv.forward(x);
     }
     let (weight, bias) = weight_and_bias(conv, &x);
-    Tensor::from_dispatch(<burn::backend::Dispatch as Conv3x3Ops>::conv3x3(
-        x.into_dispatch(),
-        weight.into_dispatch(),
-        bias.into_dispatch(),
-    ))
+    dispatch(x, weight, bias, false)
 }
 
 /// `ReLU(conv(x))`: in one pass, with one backward step, when [`forward`] would take the fast
@@ -101,7 +99,17 @@ pub fn forward_relu(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
         return burn::tensor::activation::relu(conv.forward(x));
     }
     let (weight, bias) = weight_and_bias(conv, &x);
-    Tensor::from_dispatch(<burn::backend::Dispatch as Conv3x3Ops>::conv3x3_relu(
+    dispatch(x, weight, bias, true)
+}
+
+/// Runs [`Conv3x3Ops::conv3x3`], or [`Conv3x3Ops::conv3x3_relu`] when `relu`, on `x`'s backend.
+fn dispatch(x: Tensor<4>, weight: Tensor<4>, bias: Tensor<1>, relu: bool) -> Tensor<4> {
+    let op = if relu {
+        <burn::backend::Dispatch as Conv3x3Ops>::conv3x3_relu
+    } else {
+        <burn::backend::Dispatch as Conv3x3Ops>::conv3x3
+    };
+    Tensor::from_dispatch(op(
         x.into_dispatch(),
         weight.into_dispatch(),
         bias.into_dispatch(),
@@ -145,13 +153,7 @@ pub fn inference_relu(conv: &Conv2d, norm: Option<&BatchNorm>, x: &Tensor<4>) ->
         bias = bias.sub(mean).mul(scale.clone()).add(norm.beta.val());
         weight = weight.mul(scale.reshape([c_out, 1, 1, 1]));
     }
-    Some(Tensor::from_dispatch(
-        <burn::backend::Dispatch as Conv3x3Ops>::conv3x3_relu(
-            x.clone().into_dispatch(),
-            weight.into_dispatch(),
-            bias.into_dispatch(),
-        ),
-    ))
+    Some(dispatch(x.clone(), weight, bias, true))
 }
 
 #[cfg(test)]
