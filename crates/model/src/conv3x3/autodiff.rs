@@ -36,13 +36,21 @@ impl<B: Backend + Conv3x3Ops> Backward<B, 3> for Conv3x3Backward {
         };
         let x = checkpointer.retrieve_node_output::<B::FloatTensorPrimitive>(x_state);
         let weight = checkpointer.retrieve_node_output::<B::FloatTensorPrimitive>(weight_state);
-        if let Some(node) = node_x {
-            let g = B::conv3x3_x_backward(x.clone(), weight.clone(), grad.clone());
-            grads.register::<B>(node.id, g);
-        }
-        if let Some(node) = node_weight {
-            let g = B::conv3x3_weight_backward(x, weight, grad.clone());
-            grads.register::<B>(node.id, g);
+        match (node_x, node_weight) {
+            (Some(node_x), Some(node_weight)) => {
+                let (gx, gw) = B::conv3x3_x_weight_backward(x, weight, grad.clone());
+                grads.register::<B>(node_x.id, gx);
+                grads.register::<B>(node_weight.id, gw);
+            }
+            (Some(node), None) => {
+                let g = B::conv3x3_x_backward(x, weight, grad.clone());
+                grads.register::<B>(node.id, g);
+            }
+            (None, Some(node)) => {
+                let g = B::conv3x3_weight_backward(x, weight, grad.clone());
+                grads.register::<B>(node.id, g);
+            }
+            (None, None) => {}
         }
         if let Some(node) = node_bias {
             grads.register::<B>(node.id, B::conv3x3_bias_backward(grad));
@@ -118,6 +126,14 @@ impl<B: Backend + Conv3x3Ops, C: CheckpointStrategy> Conv3x3Ops for Autodiff<B, 
         _weight: FloatTensor<Self>,
         _output_grad: FloatTensor<Self>,
     ) -> FloatTensor<Self> {
+        panic!("conv3x3: second-order gradients are not supported")
+    }
+
+    fn conv3x3_x_weight_backward(
+        _x: FloatTensor<Self>,
+        _weight: FloatTensor<Self>,
+        _output_grad: FloatTensor<Self>,
+    ) -> (FloatTensor<Self>, FloatTensor<Self>) {
         panic!("conv3x3: second-order gradients are not supported")
     }
 

@@ -94,6 +94,24 @@ impl Conv3x3Ops for Flex {
         tensor(grad, [g.c_out, g.c_in, 3, 3])
     }
 
+    fn conv3x3_x_weight_backward(
+        x: FloatTensor<Flex>,
+        weight: FloatTensor<Flex>,
+        output_grad: FloatTensor<Flex>,
+    ) -> (FloatTensor<Flex>, FloatTensor<Flex>) {
+        let g = geometry(&x.shape(), &weight.shape());
+        let (dx, dw) = kernel::input_and_weight_gradients(
+            &values(&x),
+            &values(&weight),
+            &values(&output_grad),
+            &g,
+        );
+        (
+            tensor(dx, [g.batch, g.c_in, g.height, g.width]),
+            tensor(dw, [g.c_out, g.c_in, 3, 3]),
+        )
+    }
+
     fn conv3x3_bias_backward(output_grad: FloatTensor<Flex>) -> FloatTensor<Flex> {
         let shape = output_grad.shape();
         let g = Geometry {

@@ -255,26 +255,48 @@ pub fn forward_activated(
 /// `grad [batch, c_out, h, w]`: a 3×3 convolution with the flipped, transposed kernel.
 pub fn input_gradient(weight: &[f32], grad: &[f32], g: &Geometry) -> Vec<f32> {
     check_len("conv3x3", "output gradient", grad.len(), g.output_len());
-    check_len("conv3x3", "weight", weight.len(), g.weight_len());
-    let t = g.transposed();
-    let gp = Padded::new(grad, &t, t.c_in);
-    convolve(
-        &gp,
-        &flipped_transposed_taps(weight, g.c_out, g.c_in),
-        None,
-        false,
-        &t,
+    input_gradient_of_padded(weight, &pad_gradient(grad, g), g)
+}
+
+/// Both gradients, input and weight, padding the output gradient once for the two.
+pub fn input_and_weight_gradients(
+    x: &[f32],
+    weight: &[f32],
+    grad: &[f32],
+    g: &Geometry,
+) -> (Vec<f32>, Vec<f32>) {
+    check_len("conv3x3", "output gradient", grad.len(), g.output_len());
+    let gp = pad_gradient(grad, g);
+    (
+        input_gradient_of_padded(weight, &gp, g),
+        weight_gradient_of_padded(x, &gp, g),
     )
+}
+
+/// The output gradient `[batch, c_out, h, w]`, zero-padded.
+fn pad_gradient(grad: &[f32], g: &Geometry) -> Padded {
+    Padded::new(grad, &g.transposed(), g.c_out)
+}
+
+/// [`input_gradient`] from the padded output gradient.
+fn input_gradient_of_padded(weight: &[f32], gp: &Padded, g: &Geometry) -> Vec<f32> {
+    check_len("conv3x3", "weight", weight.len(), g.weight_len());
+    let taps = flipped_transposed_taps(weight, g.c_out, g.c_in);
+    convolve(gp, &taps, None, false, &g.transposed())
 }
 
 /// Gradient of the loss with respect to the weight, `[c_out, c_in, 3, 3]`.
 pub fn weight_gradient(x: &[f32], grad: &[f32], g: &Geometry) -> Vec<f32> {
-    check_len("conv3x3", "input", x.len(), g.input_len());
     check_len("conv3x3", "output gradient", grad.len(), g.output_len());
+    weight_gradient_of_padded(x, &pad_gradient(grad, g), g)
+}
+
+/// [`weight_gradient`] from the padded output gradient.
+fn weight_gradient_of_padded(x: &[f32], gp: &Padded, g: &Geometry) -> Vec<f32> {
+    check_len("conv3x3", "input", x.len(), g.input_len());
     let (c_in, c_out) = (g.c_in, g.c_out);
     let (pw, plane) = (g.padded_width(), g.plane());
     let xp = Padded::new(x, g, c_in);
-    let gp = Padded::new(grad, &g.transposed(), c_out);
     let blocks = g.blocks(WEIGHT_BLOCK_COLUMNS);
     let items: Vec<(usize, usize, usize)> = (0..g.batch)
         .flat_map(|i| blocks.iter().map(move |&(start, cols)| (i, start, cols)))
@@ -488,6 +510,18 @@ mod tests {
             for (o, (e, got)) in bias.iter().zip(&db).enumerate() {
                 e.assert_close(*got, &format!("{g:?} bias gradient {o}"));
             }
+        }
+    }
+
+    #[test]
+    fn both_gradients_at_once_equal_each_alone() {
+        for (n, g) in geometries().into_iter().enumerate() {
+            let x = values(g.input_len(), 700 + n as u64);
+            let w = values(g.weight_len(), 800 + n as u64);
+            let dy = values(g.output_len(), 900 + n as u64);
+            let (dx, dw) = input_and_weight_gradients(&x, &w, &dy, &g);
+            assert!(dx == input_gradient(&w, &dy, &g), "{g:?}: input gradient");
+            assert!(dw == weight_gradient(&x, &dy, &g), "{g:?}: weight gradient");
         }
     }
 

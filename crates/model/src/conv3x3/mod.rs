@@ -48,6 +48,13 @@ pub trait Conv3x3Ops: burn::backend::Backend {
         output_grad: FloatTensor<Self>,
     ) -> FloatTensor<Self>;
 
+    /// Gradients with respect to `x` and `weight` together (sharing the work both need).
+    fn conv3x3_x_weight_backward(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        output_grad: FloatTensor<Self>,
+    ) -> (FloatTensor<Self>, FloatTensor<Self>);
+
     /// Gradient with respect to `bias`, given the gradient of the output.
     fn conv3x3_bias_backward(output_grad: FloatTensor<Self>) -> FloatTensor<Self>;
 
