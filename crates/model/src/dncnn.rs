@@ -149,17 +149,22 @@ impl Denoiser {
         if self.residual { noisy - out } else { out }
     }
 
-    /// Inference on flex with each hidden layer (convolution, eval-mode batch norm, ReLU) as one
-    /// pass ([`crate::conv3x3::inference_relu`]); `None` where that does not apply (autodiff
-    /// devices, other backends).
+    /// Inference on flex with each layer (convolution, eval-mode batch norm, ReLU) as one pass
+    /// and the activations kept padded between layers ([`crate::conv3x3::inference`]); `None`
+    /// where that does not apply (autodiff devices, other backends).
     #[cfg(feature = "flex")]
     fn forward_fused(&self, noisy: &Tensor<4>) -> Option<Tensor<4>> {
-        use crate::conv3x3::inference_relu;
-        let mut x = inference_relu(&self.head, None, noisy)?;
-        for block in &self.blocks {
-            x = inference_relu(&block.conv, block.norm.as_ref(), &x)?;
-        }
-        let out = conv(&self.tail, x);
+        use crate::conv3x3::{InferenceLayer, inference};
+        let layer = |conv, norm, relu| InferenceLayer { conv, norm, relu };
+        let layers: Vec<InferenceLayer<'_>> = std::iter::once(layer(&self.head, None, true))
+            .chain(
+                self.blocks
+                    .iter()
+                    .map(|block| layer(&block.conv, block.norm.as_ref(), true)),
+            )
+            .chain(std::iter::once(layer(&self.tail, None, false)))
+            .collect();
+        let out = inference(&layers, noisy)?;
         Some(if self.residual {
             noisy.clone() - out
         } else {

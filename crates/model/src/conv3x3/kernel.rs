@@ -19,6 +19,7 @@ use faer::linalg::matmul::matmul;
 use faer::{Accum, MatMut, MatRef, Par};
 use rayon::prelude::*;
 
+use super::micro::{Isa, Products, TAIL, TileColumns, pack_taps};
 use crate::fast_path::check_len;
 
 /// About how many extended-output columns one work item covers (whole rows are kept together):
@@ -97,33 +98,57 @@ impl Geometry {
     }
 }
 
-/// Zero-padded images: per image `channels` planes of `(h + 2) × (w + 2)`, then 2 spare zeros so
-/// the last tap's view of the last channel stays inside the image's slice.
+/// Zero-padded images: per image `channels` planes of `(h + 2) × (w + 2)`, then [`TAIL`] spare
+/// zeros so the last tap's view of the last channel, and tiles running past the last row, stay
+/// inside the image's slice. Each image is its own buffer, written once front to back (no
+/// zeroing pass).
 struct Padded {
-    data: Vec<f32>,
-    /// Elements per image.
-    image: usize,
+    images: Vec<Vec<f32>>,
 }
 
 impl Padded {
     fn new(x: &[f32], g: &Geometry, channels: usize) -> Padded {
-        let (h, w, pw, plane) = (g.height, g.width, g.padded_width(), g.plane());
-        let image = channels * plane + 2;
-        let mut data = vec![0.0f32; g.batch * image];
-        data.par_chunks_mut(image).enumerate().for_each(|(i, dst)| {
-            for c in 0..channels {
-                let src = &x[(i * channels + c) * h * w..][..h * w];
-                for (y, row) in src.chunks_exact(w).enumerate() {
-                    let start = c * plane + (y + 1) * pw + 1;
-                    dst[start..start + w].copy_from_slice(row);
+        let (h, w, pw) = (g.height, g.width, g.padded_width());
+        let len = channels * g.plane() + TAIL;
+        let images = (0..g.batch)
+            .into_par_iter()
+            .map(|i| {
+                let mut image = Vec::with_capacity(len);
+                for c in 0..channels {
+                    let src = &x[(i * channels + c) * h * w..][..h * w];
+                    image.resize(image.len() + pw + 1, 0.0);
+                    for row in src.chunks_exact(w) {
+                        image.extend_from_slice(row);
+                        image.extend_from_slice(&[0.0, 0.0]);
+                    }
+                    image.resize(image.len() + pw - 1, 0.0);
                 }
-            }
-        });
-        Padded { data, image }
+                image.resize(len, 0.0);
+                image
+            })
+            .collect();
+        Padded { images }
+    }
+
+    /// Zeros for `channels`-channel images of `g`'s size, to be written by [`convolve_padded`].
+    fn zeros(g: &Geometry, channels: usize) -> Padded {
+        let len = channels * g.plane() + TAIL;
+        Padded {
+            images: (0..g.batch).map(|_| vec![0.0; len]).collect(),
+        }
+    }
+
+    /// Whether these are `channels`-channel images of `g`'s size.
+    fn fits(&self, g: &Geometry, channels: usize) -> bool {
+        self.images.len() == g.batch
+            && self
+                .images
+                .iter()
+                .all(|image| image.len() == channels * g.plane() + TAIL)
     }
 
     fn image(&self, i: usize) -> &[f32] {
-        &self.data[i * self.image..(i + 1) * self.image]
+        &self.images[i]
     }
 }
 
@@ -168,67 +193,144 @@ thread_local! {
     static SCRATCH: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
 }
 
-/// The convolution of padded images with tap matrices `[9][c_out][c_in]`, plus `bias`, then
-/// ReLU if `relu`.
-fn convolve(xp: &Padded, taps: &[f32], bias: Option<&[f32]>, relu: bool, g: &Geometry) -> Vec<f32> {
-    let (c_in, c_out, h, w) = (g.c_in, g.c_out, g.height, g.width);
+/// Runs the products of every work item (image, block of rows) with the instruction set `isa`
+/// and hands each block's extended output to `write`, with the item's `target` (what it writes
+/// into), the block's first extended column, its columns, and the row stride of `ext`.
+fn convolve_blocks<T: Send>(
+    xp: &Padded,
+    taps: &[f32],
+    g: &Geometry,
+    isa: Isa,
+    targets: Vec<T>,
+    write: impl Fn(T, &[f32], usize, usize) + Sync,
+) {
+    let (c_in, c_out) = (g.c_in, g.c_out);
     let (pw, plane) = (g.padded_width(), g.plane());
     let blocks = g.blocks(BLOCK_COLUMNS);
-    let rows = g.rows_per_block(BLOCK_COLUMNS);
+    let Some(tile) = isa.dispatch(TileColumns) else {
+        panic!("conv3x3: the CPU lacks the instruction set {isa:?}");
+    };
+    let packed = pack_taps(taps, c_out, c_in);
+    targets
+        .into_par_iter()
+        .enumerate()
+        .for_each(|(item, target)| {
+            let (i, (start, cols)) = (item / blocks.len(), blocks[item % blocks.len()]);
+            let columns = cols.div_ceil(tile) * tile;
+            SCRATCH.with(|scratch| {
+                let mut scratch = scratch.borrow_mut();
+                if scratch.len() < c_out * columns {
+                    scratch.resize(c_out * columns, 0.0);
+                }
+                let ext = &mut scratch[..c_out * columns];
+                isa.dispatch(Products {
+                    packed: &packed,
+                    image: xp.image(i),
+                    ext: &mut *ext,
+                    start,
+                    columns,
+                    c_in,
+                    c_out,
+                    padded_width: pw,
+                    plane,
+                });
+                write(target, ext, cols, columns);
+            });
+        });
+}
 
+/// `ext + bias`, then ReLU if `relu`.
+fn activate(value: f32, bias: f32, relu: bool) -> f32 {
+    let v = value + bias;
+    if relu { v.max(0.0) } else { v }
+}
+
+/// The convolution of padded images with tap matrices `[9][c_out][c_in]`, plus `bias`, then
+/// ReLU if `relu`, with the products of instruction set `isa`: `[batch, c_out, h, w]`.
+fn convolve(
+    xp: &Padded,
+    taps: &[f32],
+    bias: Option<&[f32]>,
+    relu: bool,
+    g: &Geometry,
+    isa: Isa,
+) -> Vec<f32> {
+    let (c_out, h, w, pw) = (g.c_out, g.height, g.width, g.padded_width());
+    let blocks = g.blocks(BLOCK_COLUMNS).len();
+    let rows = g.rows_per_block(BLOCK_COLUMNS);
     // Each work item (image, block of rows) gets the rows it writes in each output plane.
     let mut output = vec![0.0f32; g.output_len()];
-    let mut items: Vec<Vec<&mut [f32]>> = (0..g.batch * blocks.len())
+    let mut items: Vec<Vec<&mut [f32]>> = (0..g.batch * blocks)
         .map(|_| Vec::with_capacity(c_out))
         .collect();
     for (plane_index, dst) in output.chunks_mut((h * w).max(1)).enumerate() {
-        let first = plane_index / c_out * blocks.len();
+        let first = plane_index / c_out * blocks;
         for (j, rows_of_block) in dst.chunks_mut((rows * w).max(1)).enumerate() {
             items[first + j].push(rows_of_block);
         }
     }
-    items
-        .into_par_iter()
-        .enumerate()
-        .for_each(|(item, mut planes)| {
-            let (i, (start, cols)) = (item / blocks.len(), blocks[item % blocks.len()]);
-            let image = xp.image(i);
-            SCRATCH.with(|scratch| {
-                let mut scratch = scratch.borrow_mut();
-                if scratch.len() < c_out * cols {
-                    scratch.resize(c_out * cols, 0.0);
+    convolve_blocks(xp, taps, g, isa, items, |mut planes, ext, cols, columns| {
+        // Drop the two extra columns per row (and the tile's tail).
+        for (o, dst) in planes.iter_mut().enumerate() {
+            let b = bias.map_or(0.0, |b| b[o]);
+            let src = ext[o * columns..][..cols].chunks_exact(pw);
+            for (row, d) in src.zip(dst.chunks_exact_mut(w)) {
+                for (d, s) in d.iter_mut().zip(&row[..w]) {
+                    *d = activate(*s, b, relu);
                 }
-                let extended = &mut scratch[..c_out * cols];
-                for k in 0..9 {
-                    let lhs = MatRef::from_row_major_slice(
-                        &taps[k * c_out * c_in..][..c_out * c_in],
-                        c_out,
-                        c_in,
-                    );
-                    let rhs = MatRef::from_row_major_slice_with_stride(
-                        &image[tap_offset(k, pw) + start..],
-                        c_in,
-                        cols,
-                        plane,
-                    );
-                    let dst = MatMut::from_row_major_slice_mut(&mut *extended, c_out, cols);
-                    let accum = if k == 0 { Accum::Replace } else { Accum::Add };
-                    matmul(dst, accum, lhs, rhs, 1.0f32, Par::Seq);
-                }
-                // Drop the two extra columns per row, add the bias, apply ReLU.
-                for (o, dst) in planes.iter_mut().enumerate() {
-                    let b = bias.map_or(0.0, |b| b[o]);
-                    let src = extended[o * cols..(o + 1) * cols].chunks_exact(pw);
-                    for (row, d) in src.zip(dst.chunks_exact_mut(w)) {
-                        for (d, s) in d.iter_mut().zip(&row[..w]) {
-                            let v = s + b;
-                            *d = if relu { v.max(0.0) } else { v };
-                        }
-                    }
-                }
-            });
-        });
+            }
+        }
+    });
     output
+}
+
+/// [`convolve`] written into `out`, zero-padded images of `c_out` channels whose borders are
+/// zero: the next layer's input, with no copy in between. On the padded grid a block's extended
+/// output is one contiguous run of each plane, from `(w + 2) + 1` past the block's first
+/// column; its two extra columns per row land on the border and are written as zeros.
+fn convolve_padded(
+    xp: &Padded,
+    taps: &[f32],
+    bias: &[f32],
+    relu: bool,
+    g: &Geometry,
+    out: &mut Padded,
+) {
+    let (c_out, w, pw, plane) = (g.c_out, g.width, g.padded_width(), g.plane());
+    let blocks = g.blocks(BLOCK_COLUMNS);
+    let mut items: Vec<Vec<&mut [f32]>> = Vec::with_capacity(g.batch * blocks.len());
+    for image in &mut out.images {
+        let mut per_block: Vec<Vec<&mut [f32]>> =
+            blocks.iter().map(|_| Vec::with_capacity(c_out)).collect();
+        for channel in image.chunks_exact_mut(plane).take(c_out) {
+            let mut rest = &mut channel[pw + 1..];
+            for (&(_, cols), dst) in blocks.iter().zip(&mut per_block) {
+                let (run, tail) = rest.split_at_mut(cols);
+                dst.push(run);
+                rest = tail;
+            }
+        }
+        items.extend(per_block);
+    }
+    convolve_blocks(
+        xp,
+        taps,
+        g,
+        Isa::Best,
+        items,
+        |mut planes, ext, cols, columns| {
+            for (o, dst) in planes.iter_mut().enumerate() {
+                let src = ext[o * columns..][..cols].chunks_exact(pw);
+                for (row, d) in src.zip(dst.chunks_exact_mut(pw)) {
+                    let (values, border) = d.split_at_mut(w);
+                    for (d, s) in values.iter_mut().zip(row) {
+                        *d = activate(*s, bias[o], relu);
+                    }
+                    border.fill(0.0);
+                }
+            }
+        },
+    );
 }
 
 /// Forward pass: `x [batch, c_in, h, w]`, `weight [c_out, c_in, 3, 3]`, `bias [c_out]` →
@@ -248,7 +350,62 @@ pub fn forward_activated(
     check_len("conv3x3", "input", x.len(), g.input_len());
     check_len("conv3x3", "weight", weight.len(), g.weight_len());
     let xp = Padded::new(x, g, g.c_in);
-    convolve(&xp, &taps(weight, g.c_out, g.c_in), bias, relu, g)
+    convolve(
+        &xp,
+        &taps(weight, g.c_out, g.c_in),
+        bias,
+        relu,
+        g,
+        Isa::Best,
+    )
+}
+
+/// One convolution of a network run by [`inference`].
+pub struct Layer<'a> {
+    /// `[c_out, c_in, 3, 3]`, `c_in` being the previous layer's `c_out` (or the input's
+    /// channels).
+    pub weight: &'a [f32],
+    /// `[c_out]`.
+    pub bias: &'a [f32],
+    /// Output channels.
+    pub c_out: usize,
+    /// Whether ReLU follows.
+    pub relu: bool,
+}
+
+/// A chain of 3×3 convolutions (each with its bias, then ReLU where asked) applied to
+/// `x [batch, c_in, height, width]` (in `g`; its `c_out` is ignored): the last layer's output,
+/// `[batch, c_out of the last layer, height, width]`, or `x` itself when there are no layers.
+///
+/// Each hidden layer writes straight into the next one's zero-padded input, and two such
+/// buffers serve the whole chain: no padding copies and no allocation per layer. The numbers are
+/// those of [`forward_activated`] layer after layer (the same products in the same order).
+pub fn inference(x: &[f32], layers: &[Layer<'_>], g: &Geometry) -> Vec<f32> {
+    check_len("conv3x3", "input", x.len(), g.input_len());
+    let Some((last, hidden)) = layers.split_last() else {
+        return x.to_vec();
+    };
+    let mut g = *g;
+    let mut current = Padded::new(x, &g, g.c_in);
+    let mut spare: Option<Padded> = None;
+    for layer in hidden {
+        g.c_out = layer.c_out;
+        check_len("conv3x3", "weight", layer.weight.len(), g.weight_len());
+        check_len("conv3x3", "bias", layer.bias.len(), g.c_out);
+        let mut next = match spare.take() {
+            Some(buffer) if buffer.fits(&g, g.c_out) => buffer,
+            _ => Padded::zeros(&g, g.c_out),
+        };
+        let taps = taps(layer.weight, g.c_out, g.c_in);
+        convolve_padded(&current, &taps, layer.bias, layer.relu, &g, &mut next);
+        spare = Some(std::mem::replace(&mut current, next));
+        g.c_in = g.c_out;
+    }
+    g.c_out = last.c_out;
+    check_len("conv3x3", "weight", last.weight.len(), g.weight_len());
+    check_len("conv3x3", "bias", last.bias.len(), g.c_out);
+    let taps = taps(last.weight, g.c_out, g.c_in);
+    convolve(&current, &taps, Some(last.bias), last.relu, &g, Isa::Best)
 }
 
 /// Gradient of the loss with respect to the input, from the output gradient
@@ -282,7 +439,7 @@ fn pad_gradient(grad: &[f32], g: &Geometry) -> Padded {
 fn input_gradient_of_padded(weight: &[f32], gp: &Padded, g: &Geometry) -> Vec<f32> {
     check_len("conv3x3", "weight", weight.len(), g.weight_len());
     let taps = flipped_transposed_taps(weight, g.c_out, g.c_in);
-    convolve(gp, &taps, None, false, &g.transposed())
+    convolve(gp, &taps, None, false, &g.transposed(), Isa::Best)
 }
 
 /// Gradient of the loss with respect to the weight, `[c_out, c_in, 3, 3]`.
@@ -436,28 +593,92 @@ mod tests {
         ]
     }
 
+    /// The instruction sets this CPU can run, the best first.
+    fn instruction_sets() -> Vec<Isa> {
+        let mut all = vec![Isa::Best, Isa::Portable];
+        #[cfg(target_arch = "x86_64")]
+        all.push(Isa::Avx2);
+        all.into_iter()
+            .filter(|isa| isa.dispatch(TileColumns).is_some())
+            .collect()
+    }
+
     #[test]
-    fn forward_matches_the_definition() {
-        for (n, g) in geometries().into_iter().enumerate() {
-            let x = values(g.input_len(), 1 + n as u64);
-            let w = values(g.weight_len(), 100 + n as u64);
-            let b = values(g.c_out, 200 + n as u64);
-            let out = forward(&x, &w, Some(&b), &g);
-            assert_eq!(out.len(), g.output_len());
-            // out[i][o][y][x] = b[o] + Σ_{c,k} w[o][c][k] · x[i][c][y + ky − 1][x + kx − 1]
-            for ((i, o, y, xx), got) in pixels(&g, g.c_out).zip(&out) {
-                let mut e = Exact::default();
-                e.add(b[o], 1.0);
-                for c in 0..g.c_in {
-                    for k in 0..9 {
-                        e.add(
-                            w[(o * g.c_in + c) * 9 + k],
-                            at(&x, &g, g.c_in, (i, c, y, xx), tap(k)),
-                        );
-                    }
-                }
-                e.assert_close(*got, &format!("{g:?} output {i},{o},{y},{xx}"));
+    fn forward_matches_the_definition_on_every_instruction_set() {
+        for isa in instruction_sets() {
+            for (n, g) in geometries().into_iter().enumerate() {
+                let x = values(g.input_len(), 1 + n as u64);
+                let w = values(g.weight_len(), 100 + n as u64);
+                let b = values(g.c_out, 200 + n as u64);
+                let xp = Padded::new(&x, &g, g.c_in);
+                let out = convolve(&xp, &taps(&w, g.c_out, g.c_in), Some(&b), false, &g, isa);
+                assert!(
+                    isa != Isa::Best || out == forward(&x, &w, Some(&b), &g),
+                    "{isa:?}: forward differs from the kernel it runs"
+                );
+                assert_forward(&g, &x, &w, &b, &out, isa);
             }
+        }
+    }
+
+    /// `out` is the forward pass of `x` through weight `w` and bias `b`, within rounding.
+    fn assert_forward(g: &Geometry, x: &[f32], w: &[f32], b: &[f32], out: &[f32], isa: Isa) {
+        assert_eq!(out.len(), g.output_len());
+        // out[i][o][y][x] = b[o] + Σ_{c,k} w[o][c][k] · x[i][c][y + ky − 1][x + kx − 1]
+        for ((i, o, y, xx), got) in pixels(g, g.c_out).zip(out) {
+            let mut e = Exact::default();
+            e.add(b[o], 1.0);
+            for c in 0..g.c_in {
+                for k in 0..9 {
+                    e.add(
+                        w[(o * g.c_in + c) * 9 + k],
+                        at(x, g, g.c_in, (i, c, y, xx), tap(k)),
+                    );
+                }
+            }
+            e.assert_close(*got, &format!("{isa:?} {g:?} output {i},{o},{y},{xx}"));
+        }
+    }
+
+    #[test]
+    fn inference_equals_the_layers_one_by_one() {
+        // Channel counts 2 → 3 → 3 → 3 → 1: the third hidden layer reuses the first's buffer.
+        let channels = [3, 3, 3, 1];
+        for (n, g) in geometries().into_iter().enumerate() {
+            let g = Geometry { c_in: 2, ..g };
+            let x = values(g.input_len(), 1000 + n as u64);
+            let mut c_in = g.c_in;
+            let params: Vec<(Vec<f32>, Vec<f32>)> = channels
+                .iter()
+                .enumerate()
+                .map(|(l, &c_out)| {
+                    let seed = 2000 + 10 * n as u64 + l as u64;
+                    let weight = values(c_out * c_in * 9, seed);
+                    c_in = c_out;
+                    (weight, values(c_out, seed + 500))
+                })
+                .collect();
+            let layers: Vec<Layer<'_>> = params
+                .iter()
+                .zip(channels)
+                .enumerate()
+                .map(|(l, ((weight, bias), c_out))| Layer {
+                    weight,
+                    bias,
+                    c_out,
+                    relu: l % 2 == 0,
+                })
+                .collect();
+            let mut expected = x.clone();
+            let mut step = g;
+            for layer in &layers {
+                step.c_out = layer.c_out;
+                expected =
+                    forward_activated(&expected, layer.weight, Some(layer.bias), layer.relu, &step);
+                step.c_in = layer.c_out;
+            }
+            let got = inference(&x, &layers, &g);
+            assert!(got == expected, "{g:?}: the chain differs from its layers");
         }
     }
 

@@ -13,12 +13,13 @@
 mod autodiff;
 mod flex;
 pub mod kernel;
+mod micro;
 
 use burn::backend::{backend_extension, tensor::FloatTensor};
 use burn::nn::BatchNorm;
 use burn::nn::PaddingConfig2d;
 use burn::nn::conv::Conv2d;
-use burn::tensor::Tensor;
+use burn::tensor::{Tensor, TensorData};
 
 use crate::fast_path;
 
@@ -133,18 +134,76 @@ fn weight_and_bias(conv: &Conv2d, x: &Tensor<4>) -> (Tensor<4>, Tensor<1>) {
     (weight, bias)
 }
 
-/// Inference through one hidden layer in one pass: `ReLU(norm(conv(x)))`, with an eval-mode
-/// batch norm folded into the convolution (`w' = w·γ/σ`, `b' = (b − mean)·γ/σ + β`, with
-/// `σ = √(running var + ε)`). Returns `None` where this does not apply (not on flex, an autodiff
-/// device, or not a "same" 3×3 convolution); the caller then runs the layers one by one.
+/// One layer of [`inference`]: a convolution, the eval-mode batch norm after it (if any), and
+/// whether ReLU follows.
+pub struct InferenceLayer<'a> {
+    /// The convolution.
+    pub conv: &'a Conv2d,
+    /// Batch norm after the convolution, applied with its running statistics.
+    pub norm: Option<&'a BatchNorm>,
+    /// Whether ReLU follows.
+    pub relu: bool,
+}
+
+/// Inference through a chain of layers in one call of [`kernel::inference`]: each layer
+/// (convolution, eval-mode batch norm folded into its weights, ReLU) is one pass that writes
+/// straight into the next layer's padded input. Batch norm is folded as `w' = w·γ/σ`,
+/// `b' = (b − mean)·γ/σ + β`, with `σ = √(running var + ε)`.
+///
+/// Returns `None` where this does not apply (not f32 on flex, an autodiff device, a layer that
+/// is not a "same" 3×3 convolution, or channel counts that do not chain); the caller then runs
+/// the layers one by one.
 ///
 /// # Shapes
 /// - `x`: `[batch, c_in, height, width]`
-/// - output: `[batch, c_out, height, width]`
-pub fn inference_relu(conv: &Conv2d, norm: Option<&BatchNorm>, x: &Tensor<4>) -> Option<Tensor<4>> {
-    if !(is_same_3x3(conv) && fast_path::applies_to(x)) || x.device().is_autodiff() {
+/// - output: `[batch, c_out of the last layer, height, width]`
+pub fn inference(layers: &[InferenceLayer<'_>], x: &Tensor<4>) -> Option<Tensor<4>> {
+    if x.device().is_autodiff() || !fast_path::applies_to(x) {
         return None;
     }
+    let [batch, c_in, height, width] = x.dims();
+    let device = x.device();
+    let mut channels = c_in;
+    let mut params = Vec::with_capacity(layers.len());
+    for layer in layers {
+        let [c_out, layer_in, ..] = layer.conv.weight.dims();
+        if !is_same_3x3(layer.conv) || layer_in != channels {
+            return None;
+        }
+        let (weight, bias) = folded_weight_and_bias(layer.conv, layer.norm, x);
+        let host = |data: burn::tensor::TensorData| data.try_into_vec::<f32>().ok();
+        params.push((host(weight.into_data())?, host(bias.into_data())?, c_out));
+        channels = c_out;
+    }
+    let chain: Vec<kernel::Layer<'_>> = params
+        .iter()
+        .zip(layers)
+        .map(|((weight, bias, c_out), layer)| kernel::Layer {
+            weight,
+            bias,
+            c_out: *c_out,
+            relu: layer.relu,
+        })
+        .collect();
+    let g = kernel::Geometry {
+        batch,
+        c_in,
+        c_out: channels,
+        height,
+        width,
+    };
+    let input = x.clone().into_data().try_into_vec::<f32>().ok()?;
+    let out = kernel::inference(&input, &chain, &g);
+    let data = TensorData::new(out, [batch, channels, height, width]);
+    Some(Tensor::from_data(data, &device))
+}
+
+/// The weight and bias of `conv` with the eval-mode batch norm `norm` (if any) folded in.
+fn folded_weight_and_bias(
+    conv: &Conv2d,
+    norm: Option<&BatchNorm>,
+    x: &Tensor<4>,
+) -> (Tensor<4>, Tensor<1>) {
     let device = x.device();
     let (mut weight, mut bias) = weight_and_bias(conv, x);
     let c_out = weight.dims()[0];
@@ -160,7 +219,7 @@ pub fn inference_relu(conv: &Conv2d, norm: Option<&BatchNorm>, x: &Tensor<4>) ->
         bias = bias.sub(mean).mul(scale.clone()).add(norm.beta.val());
         weight = weight.mul(scale.reshape([c_out, 1, 1, 1]));
     }
-    Some(dispatch(x.clone(), weight, bias, true))
+    (weight, bias)
 }
 
 #[cfg(test)]
