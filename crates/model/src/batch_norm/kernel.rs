@@ -42,19 +42,50 @@ impl Layout {
     }
 }
 
+/// Interleaved partial sums per f64 reduction: independent additions that compile to vector
+/// instructions (one running sum would wait on each addition's latency). They are added in a
+/// fixed order, so results do not depend on the thread count.
+const LANES: usize = 8;
+
+/// `Σ term(v)` over the values of `planes`, in f64.
+fn lane_sum<'a>(planes: impl Iterator<Item = &'a [f32]>, term: impl Fn(f64) -> f64) -> f64 {
+    paired_lane_sums(planes.map(|p| (p, p)), |v, _| (term(v), 0.0)).0
+}
+
+/// `(Σ first, Σ second)` of `term(x, y)` over the paired values of `pairs`, in f64.
+fn paired_lane_sums<'a>(
+    pairs: impl Iterator<Item = (&'a [f32], &'a [f32])>,
+    term: impl Fn(f64, f64) -> (f64, f64),
+) -> (f64, f64) {
+    let (mut first, mut second) = ([0.0f64; LANES], [0.0f64; LANES]);
+    let mut add = |lane: usize, x: f32, y: f32| {
+        let (p, q) = term(x as f64, y as f64);
+        first[lane] += p;
+        second[lane] += q;
+    };
+    for (x, y) in pairs {
+        let (xs, ys) = (x.chunks_exact(LANES), y.chunks_exact(LANES));
+        let (x_rest, y_rest) = (xs.remainder(), ys.remainder());
+        for (x, y) in xs.zip(ys) {
+            for lane in 0..LANES {
+                add(lane, x[lane], y[lane]);
+            }
+        }
+        for (lane, (&x, &y)) in x_rest.iter().zip(y_rest).enumerate() {
+            add(lane, x, y);
+        }
+    }
+    (first.iter().sum(), second.iter().sum())
+}
+
 /// Per-channel mean and biased variance (`Σ(x − mean)² / count`), two passes in f64.
 pub fn statistics(x: &[f32], l: &Layout) -> (Vec<f32>, Vec<f32>) {
     check_len("batch_norm", "input", x.len(), l.len());
     let stats: Vec<(f32, f32)> = (0..l.channels)
         .into_par_iter()
         .map(|c| {
-            let sum: f64 = l.planes(x, c).flatten().map(|&v| v as f64).sum();
-            let mean = sum / l.count();
-            let squares: f64 = l
-                .planes(x, c)
-                .flatten()
-                .map(|&v| (v as f64 - mean).powi(2))
-                .sum();
+            let mean = lane_sum(l.planes(x, c), |v| v) / l.count();
+            let squares = lane_sum(l.planes(x, c), |v| (v - mean) * (v - mean));
             (mean as f32, (squares / l.count()) as f32)
         })
         .collect();
@@ -126,12 +157,9 @@ pub fn train_backward(
         .into_par_iter()
         .map(|c| {
             let (m, s) = (mean[c] as f64, inv_std[c]);
-            l.planes(x, c)
-                .flatten()
-                .zip(l.planes(dy, c).flatten())
-                .fold((0.0, 0.0), |(db, dg), (&v, &d)| {
-                    (db + d as f64, dg + d as f64 * (v as f64 - m) * s)
-                })
+            paired_lane_sums(l.planes(x, c).zip(l.planes(dy, c)), |v, d| {
+                (d, d * (v - m) * s)
+            })
         })
         .collect();
     let (channels, pixels) = (l.channels, l.pixels);
