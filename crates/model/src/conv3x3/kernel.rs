@@ -19,7 +19,8 @@ use faer::linalg::matmul::matmul;
 use faer::{Accum, MatMut, MatRef, Par};
 use rayon::prelude::*;
 
-use super::micro::{Isa, Products, TAIL, TileColumns, pack_taps};
+use super::micro::{Block, Isa, Products, TAIL, TileColumns, pack_taps};
+use super::weight_tiles::{Handles, WeightTiles, channel_last};
 use crate::fast_path::check_len;
 
 /// About how many extended-output columns one work item covers (whole rows are kept together):
@@ -227,12 +228,14 @@ fn convolve_blocks<T: Send>(
                     packed: &packed,
                     image: xp.image(i),
                     ext: &mut *ext,
-                    start,
-                    columns,
-                    c_in,
-                    c_out,
-                    padded_width: pw,
-                    plane,
+                    block: Block {
+                        start,
+                        columns,
+                        c_in,
+                        c_out,
+                        padded_width: pw,
+                        plane,
+                    },
                 });
                 write(target, ext, cols, columns);
             });
@@ -448,38 +451,70 @@ pub fn weight_gradient(x: &[f32], grad: &[f32], g: &Geometry) -> Vec<f32> {
     weight_gradient_of_padded(x, &pad_gradient(grad, g), g)
 }
 
-/// [`weight_gradient`] from the padded output gradient.
+/// [`weight_gradient`] from the padded output gradient: register tiles over the channel-last
+/// input ([`WeightTiles`]) where they apply, else nine matrix products per block (faer).
 fn weight_gradient_of_padded(x: &[f32], gp: &Padded, g: &Geometry) -> Vec<f32> {
     check_len("conv3x3", "input", x.len(), g.input_len());
-    let (c_in, c_out) = (g.c_in, g.c_out);
+    let (c_in, c_out, h, w) = (g.c_in, g.c_out, g.height, g.width);
     let (pw, plane) = (g.padded_width(), g.plane());
-    let xp = Padded::new(x, g, c_in);
     let blocks = g.blocks(WEIGHT_BLOCK_COLUMNS);
     let items: Vec<(usize, usize, usize)> = (0..g.batch)
         .flat_map(|i| blocks.iter().map(move |&(start, cols)| (i, start, cols)))
         .collect();
+    let tiled = Isa::Best.dispatch(Handles { c_in }) == Some(true);
+    let source = if tiled {
+        let hw = h * w;
+        Input::ChannelLast(
+            (0..g.batch)
+                .into_par_iter()
+                .map(|i| channel_last(&x[i * c_in * hw..][..c_in * hw], c_in, h, w))
+                .collect(),
+        )
+    } else {
+        Input::Padded(Padded::new(x, g, c_in))
+    };
     // One partial [9][c_out][c_in] per block, summed in block order below.
     let partials: Vec<Vec<f32>> = items
         .into_par_iter()
         .map(|(i, start, cols)| {
-            let (image, grad_image) = (xp.image(i), gp.image(i));
-            // The output gradient on the extended grid: row y of the padded plane, from column 1.
-            let lhs = MatRef::from_row_major_slice_with_stride(
-                &grad_image[pw + 1 + start..],
-                c_out,
-                cols,
-                plane,
-            );
             let mut partial = vec![0.0f32; 9 * c_out * c_in];
-            for (k, dst) in partial.chunks_exact_mut(c_out * c_in).enumerate() {
-                let rhs = MatRef::from_column_major_slice_with_stride(
-                    &image[tap_offset(k, pw) + start..],
-                    cols,
-                    c_in,
-                    plane,
-                );
-                let dst = MatMut::from_row_major_slice_mut(dst, c_out, c_in);
-                matmul(dst, Accum::Replace, lhs, rhs, 1.0f32, Par::Seq);
+            let grad_image = gp.image(i);
+            match &source {
+                Input::ChannelLast(images) => {
+                    Isa::Best.dispatch(WeightTiles {
+                        input: &images[i],
+                        grad: grad_image,
+                        partial: &mut partial,
+                        block: Block {
+                            start,
+                            columns: cols,
+                            c_in,
+                            c_out,
+                            padded_width: pw,
+                            plane,
+                        },
+                    });
+                }
+                Input::Padded(xp) => {
+                    // The output gradient on the extended grid: row y of the padded plane,
+                    // from column 1.
+                    let lhs = MatRef::from_row_major_slice_with_stride(
+                        &grad_image[pw + 1 + start..],
+                        c_out,
+                        cols,
+                        plane,
+                    );
+                    for (k, dst) in partial.chunks_exact_mut(c_out * c_in).enumerate() {
+                        let rhs = MatRef::from_column_major_slice_with_stride(
+                            &xp.image(i)[tap_offset(k, pw) + start..],
+                            cols,
+                            c_in,
+                            plane,
+                        );
+                        let dst = MatMut::from_row_major_slice_mut(dst, c_out, c_in);
+                        matmul(dst, Accum::Replace, lhs, rhs, 1.0f32, Par::Seq);
+                    }
+                }
             }
             partial
         })
@@ -493,6 +528,14 @@ fn weight_gradient_of_padded(x: &[f32], gp: &Padded, g: &Geometry) -> Vec<f32> {
     weight_entries(c_out, c_in)
         .map(|(o, i, k, _)| sum[tap_index(o, i, k, c_out, c_in)])
         .collect()
+}
+
+/// The input as the weight gradient reads it.
+enum Input {
+    /// Channel-last padded images, for [`WeightTiles`].
+    ChannelLast(Vec<Vec<f32>>),
+    /// Zero-padded planes, for the matrix products.
+    Padded(Padded),
 }
 
 /// Gradient of the loss with respect to the bias, `[c_out]`: the output gradient summed over
@@ -590,6 +633,8 @@ mod tests {
             g(2, 4, 1, 7, 1),
             g(1, 2, 3, 7, 300),  // blocks of 3 rows: 3, 3, 1
             g(2, 2, 2, 3, 1100), // one row per block
+            g(2, 64, 11, 3, 9),  // weight tiles: 4 vectors of input channels; 6 + 4 + 1 outputs
+            g(1, 32, 13, 2, 60), // weight tiles: 2 vectors; 12 + 1 outputs; two column chunks
         ]
     }
 

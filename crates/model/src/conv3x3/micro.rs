@@ -77,18 +77,12 @@ pub(super) fn pack_taps(taps: &[f32], c_out: usize, c_in: usize) -> Vec<f32> {
     packed
 }
 
-/// One block of the extended output: `ext [c_out][columns]` (row stride `columns`, a multiple of
-/// the tile width) from the padded `image` starting at extended column `start`.
-pub(super) struct Products<'a> {
-    /// Taps packed by [`pack_taps`].
-    pub packed: &'a [f32],
-    /// One padded image: `c_in` planes of `plane` elements, then at least [`TAIL`] zeros.
-    pub image: &'a [f32],
-    /// The block's extended output.
-    pub ext: &'a mut [f32],
+/// A block of extended columns of one image and the sizes of its convolution.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Block {
     /// First extended column of the block.
     pub start: usize,
-    /// Columns of `ext` (a multiple of the tile width).
+    /// Extended columns the block covers (for [`Products`], rounded up to whole tiles).
     pub columns: usize,
     /// Input channels.
     pub c_in: usize,
@@ -98,6 +92,19 @@ pub(super) struct Products<'a> {
     pub padded_width: usize,
     /// Elements of one padded channel plane.
     pub plane: usize,
+}
+
+/// One block of the extended output: `ext [c_out][columns]` (row stride `columns`, a multiple of
+/// the tile width) from the padded `image`.
+pub(super) struct Products<'a> {
+    /// Taps packed by [`pack_taps`].
+    pub packed: &'a [f32],
+    /// One padded image: `c_in` planes of `plane` elements, then at least [`TAIL`] zeros.
+    pub image: &'a [f32],
+    /// The block's extended output.
+    pub ext: &'a mut [f32],
+    /// Where the block lies.
+    pub block: Block,
 }
 
 impl WithSimd for Products<'_> {
@@ -115,13 +122,13 @@ impl WithSimd for Products<'_> {
 
 /// A SIMD vector read from the first lanes of `s` (unaligned).
 #[inline(always)]
-fn load<S: Simd>(s: &[f32]) -> S::f32s {
+pub(super) fn load<S: Simd>(s: &[f32]) -> S::f32s {
     bytemuck::pod_read_unaligned(bytemuck::cast_slice(&s[..S::F32_LANES]))
 }
 
 /// `v` written to the first lanes of `d`.
 #[inline(always)]
-fn store<S: Simd>(d: &mut [f32], v: S::f32s) {
+pub(super) fn store<S: Simd>(d: &mut [f32], v: S::f32s) {
     d[..S::F32_LANES].copy_from_slice(bytemuck::cast_slice(std::slice::from_ref(&v)));
 }
 
@@ -130,8 +137,9 @@ impl Products<'_> {
     fn tiles<S: Simd, const NV: usize>(self, simd: S) {
         let lanes = S::F32_LANES;
         let width = NV * lanes;
-        let (c_in, c_out, pw, plane) = (self.c_in, self.c_out, self.padded_width, self.plane);
-        let (start, columns) = (self.start, self.columns);
+        let b = self.block;
+        let (c_in, c_out, pw, plane) = (b.c_in, b.c_out, b.padded_width, b.plane);
+        let (start, columns) = (b.start, b.columns);
         let (packed, image, ext) = (self.packed, self.image, self.ext);
         debug_assert_eq!(columns % width, 0);
         for block in 0..c_out.div_ceil(MR) {

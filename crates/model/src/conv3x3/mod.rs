@@ -14,6 +14,7 @@ mod autodiff;
 mod flex;
 pub mod kernel;
 mod micro;
+mod weight_tiles;
 
 use burn::backend::{backend_extension, tensor::FloatTensor};
 use burn::nn::BatchNorm;
