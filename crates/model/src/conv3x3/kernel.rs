@@ -24,9 +24,11 @@ use super::weight_tiles::{Handles, WeightTiles, channel_last};
 use crate::fast_path::check_len;
 
 /// About how many extended-output columns one work item covers (whole rows are kept together):
-/// small enough that the item's output block (`c_out × columns`, 256 KiB at 64 channels) stays in a
-/// core's L2 cache across the nine accumulating products.
-const BLOCK_COLUMNS: usize = 1024;
+/// small enough that the item's output block (`c_out × columns`, 512 KiB at 64 channels) and the
+/// input rows it reads stay in a core's L2 cache across the nine taps. Each block also reads the
+/// two padded rows below its own (the taps' reach), so blocks of few rows re-read more: on
+/// 256 × 256 images, 7-row blocks (2048) ran about 25 % faster than 3-row ones (1024).
+const BLOCK_COLUMNS: usize = 2048;
 
 /// The same for the weight gradient, whose output is only `c_out × c_in` per tap: longer blocks
 /// make longer inner products and fewer partial sums.
@@ -81,6 +83,16 @@ impl Geometry {
     /// Elements of one padded channel plane.
     fn plane(&self) -> usize {
         (self.height + 2) * self.padded_width()
+    }
+
+    /// Extended columns per work item of the convolution: about [`BLOCK_COLUMNS`], fewer when
+    /// that would leave a thread idle (at least two items per thread where the images allow).
+    /// Each output value is one fixed sum whatever the blocks, so this may follow the thread
+    /// count.
+    fn convolution_columns(&self) -> usize {
+        let per_image = (2 * rayon::current_num_threads()).div_ceil(self.batch.max(1));
+        let rows = self.height.div_ceil(per_image).max(1);
+        BLOCK_COLUMNS.min(rows * self.padded_width())
     }
 
     /// Image rows per work item of about `columns` extended-output columns.
@@ -207,7 +219,7 @@ fn convolve_blocks<T: Send>(
 ) {
     let (c_in, c_out) = (g.c_in, g.c_out);
     let (pw, plane) = (g.padded_width(), g.plane());
-    let blocks = g.blocks(BLOCK_COLUMNS);
+    let blocks = g.blocks(g.convolution_columns());
     let Some(tile) = isa.dispatch(TileColumns) else {
         panic!("conv3x3: the CPU lacks the instruction set {isa:?}");
     };
@@ -259,8 +271,8 @@ fn convolve(
     isa: Isa,
 ) -> Vec<f32> {
     let (c_out, h, w, pw) = (g.c_out, g.height, g.width, g.padded_width());
-    let blocks = g.blocks(BLOCK_COLUMNS).len();
-    let rows = g.rows_per_block(BLOCK_COLUMNS);
+    let blocks = g.blocks(g.convolution_columns()).len();
+    let rows = g.rows_per_block(g.convolution_columns());
     // Each work item (image, block of rows) gets the rows it writes in each output plane.
     let mut output = vec![0.0f32; g.output_len()];
     let mut items: Vec<Vec<&mut [f32]>> = (0..g.batch * blocks)
@@ -300,7 +312,7 @@ fn convolve_padded(
     out: &mut Padded,
 ) {
     let (c_out, w, pw, plane) = (g.c_out, g.width, g.padded_width(), g.plane());
-    let blocks = g.blocks(BLOCK_COLUMNS);
+    let blocks = g.blocks(g.convolution_columns());
     let mut items: Vec<Vec<&mut [f32]>> = Vec::with_capacity(g.batch * blocks.len());
     for image in &mut out.images {
         let mut per_block: Vec<Vec<&mut [f32]>> =
@@ -631,7 +643,7 @@ mod tests {
             g(1, 1, 1, 1, 1),
             g(3, 1, 5, 1, 7),
             g(2, 4, 1, 7, 1),
-            g(1, 2, 3, 7, 300),  // blocks of 3 rows: 3, 3, 1
+            g(1, 2, 3, 20, 300), // blocks of 6 rows: 6, 6, 6, 2
             g(2, 2, 2, 3, 1100), // one row per block
             g(2, 64, 11, 3, 9),  // weight tiles: 4 vectors of input channels; 6 + 4 + 1 outputs
             g(1, 32, 13, 2, 60), // weight tiles: 2 vectors; 12 + 1 outputs; two column chunks
