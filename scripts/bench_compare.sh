@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# burn (denoise bench) against PyTorch on this machine, one after the other, same settings and
-# thread count; prints both tables and the ratios burn / PyTorch of the medians (> 1: burn faster).
+# burn (denoise bench) against PyTorch on this machine, same settings and thread count, in ROUNDS
+# rounds (environment variable, default 3) whose order alternates (burn first, then PyTorch first,
+# ...); prints each round's medians and, per model and quantity, the median over rounds of the
+# ratio burn / PyTorch (> 1: burn faster). The machine may be shared: a ratio taken within one
+# round is what to trust, not timings from different minutes.
 # Installs the pinned PyTorch (CPU) into target/bench-venv on first use (a large download).
-# Usage: scripts/bench_compare.sh [THREADS=2] [BACKEND=flex] [extra denoise bench flags...]
+# Usage: [ROUNDS=3] scripts/bench_compare.sh [THREADS=2] [BACKEND=flex] [extra denoise bench flags...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 threads="${1:-2}"; backend="${2:-flex}"; shift 2 || shift $# || true
+rounds="${ROUNDS:-3}"
 torch_version=2.15.0
 venv=target/bench-venv
 if ! "$venv/bin/python" -c "import torch; assert torch.__version__.startswith('$torch_version')" 2>/dev/null; then
@@ -15,25 +19,44 @@ if ! "$venv/bin/python" -c "import torch; assert torch.__version__.startswith('$
 fi
 cargo build --release -q
 out=target/bench; mkdir -p "$out"
-echo "== burn ($backend, $threads threads)"
-RAYON_NUM_THREADS=$threads target/release/denoise bench --backends "$backend" --json "$out/burn.json" "$@"
-echo "== PyTorch $torch_version CPU ($threads threads)"
-OMP_NUM_THREADS=$threads "$venv/bin/python" scripts/bench_pytorch.py --threads "$threads" --json "$out/pytorch.json"
-"$venv/bin/python" - "$out/burn.json" "$out/pytorch.json" <<'PY'
-import json, sys
-burn, torch = (json.load(open(p)) for p in sys.argv[1:3])
-rows = {r["model"]: r for r in torch["results"]}
-print(f"\n{'model':<12} {'quantity':<20} {'burn':>10} {'PyTorch':>10} {'burn/PyTorch':>13}")
-for r in burn["results"]:
-    t = rows.get(r["model"])
-    if not t:
-        continue
-    for key, label in [("train-patches-per-s", "train patches/s"), ("infer-mp-per-s", "infer MP/s")]:
-        if key in r and key in t:
-            b, p = r[key]["median"], t[key]["median"]
-            print(f"{r['model']:<12} {label:<20} {b:10.3f} {p:10.3f} {b / p:12.2f}x")
-d = burn.get("data-pairs-per-s")
-if d:
-    need = max(r["train-patches-per-s"]["median"] for r in burn["results"] if "train-patches-per-s" in r)
-    print(f"data pipeline: {d['median']:.0f} pairs/s on one thread = {d['median'] / need:.0f}x the fastest training consumption")
+run_burn() {
+  echo "== round $1: burn ($backend, $threads threads)"
+  RAYON_NUM_THREADS=$threads target/release/denoise bench --backends "$backend" --json "$out/burn.$1.json" "${@:2}"
+}
+run_torch() {
+  echo "== round $1: PyTorch $torch_version CPU ($threads threads)"
+  OMP_NUM_THREADS=$threads "$venv/bin/python" scripts/bench_pytorch.py --threads "$threads" --json "$out/pytorch.$1.json"
+}
+for round in $(seq 1 "$rounds"); do
+  if (( round % 2 )); then run_burn "$round" "$@"; run_torch "$round"
+  else run_torch "$round"; run_burn "$round" "$@"; fi
+done
+"$venv/bin/python" - "$out" "$rounds" <<'PY'
+import json, statistics, sys
+out, rounds = sys.argv[1], int(sys.argv[2])
+def load(side, n):
+    return json.load(open(f"{out}/{side}.{n}.json"))
+def medians(doc):
+    return {(r["model"], k): r[k]["median"] for r in doc["results"]
+            for k in ("train-patches-per-s", "infer-mp-per-s") if k in r}
+pairs = {}
+for n in range(1, rounds + 1):
+    b, t = medians(load("burn", n)), medians(load("pytorch", n))
+    for k in b:
+        if k in t:
+            pairs.setdefault(k, []).append((b[k], t[k]))
+labels = {"train-patches-per-s": "train patches/s", "infer-mp-per-s": "infer MP/s"}
+print(f"\n{'model':<12} {'quantity':<16} {'burn per round':>22} {'PyTorch per round':>22} {'median burn/PyTorch':>20}")
+for (model, key), ps in pairs.items():
+    fb = " ".join(f"{b:.3g}" for b, _ in ps)
+    ft = " ".join(f"{t:.3g}" for _, t in ps)
+    ratios = " ".join(f"{b / t:.2f}" for b, t in ps)
+    median = statistics.median(b / t for b, t in ps)
+    print(f"{model:<12} {labels[key]:<16} {fb:>22} {ft:>22} {median:12.2f}x ({ratios})")
+data = [load("burn", n).get("data-pairs-per-s") for n in range(1, rounds + 1)]
+data = [d for d in data if d]
+if data:
+    d = statistics.median(x["median"] for x in data)
+    need = max(b for (m, k), ps in pairs.items() if k == "train-patches-per-s" for b, _ in ps)
+    print(f"data pipeline: {d:.0f} pairs/s on one thread (median of rounds) = {d / need:.0f}x the fastest training consumption")
 PY
