@@ -1,17 +1,22 @@
 //! Host kernels of the 3×3 "same" convolution (stride 1, padding 1, f32, NCHW): the forward pass,
-//! the input gradient and the weight gradient, each as nine shifted matrix products over a
-//! zero-padded copy of the input, so no im2col buffer is written.
+//! the input gradient and the weight gradient over a zero-padded copy of the input (no im2col
+//! buffer), and inference through a whole chain of such layers.
 //!
 //! The trick: on an image padded to `(h + 2) × (w + 2)` and read row after row, the input under
-//! kernel tap `(ky, kx)` for all `h × (w + 2)` output positions is one strided matrix view
-//! starting at `ky·(w + 2) + kx`. Each tap is then one product `W_tap [c_out × c_in] ·
-//! view [c_in × h(w + 2)]`, accumulated into an extended output whose two extra columns per row
-//! are discarded. The weight gradient multiplies the same views by the output gradient laid out
-//! on that grid (its extra columns fall on the zero border, so they add nothing).
+//! kernel tap `(ky, kx)` for all `h × (w + 2)` output positions is one strided run starting at
+//! `ky·(w + 2) + kx`. The output is computed on that "extended" grid, whose two extra columns per
+//! row are discarded: `ext[o][j] = Σ_{tap, c} W_tap[o][c] · x_pad[c][j + tap offset]`, by the
+//! register tiles of `conv3x3::micro`. The input gradient is the same convolution of the padded
+//! output gradient with the flipped, transposed kernel. The weight gradient multiplies the output
+//! gradient laid out on that grid (its extra columns fall on the zero border, so they add
+//! nothing) by the shifted input: register tiles over a channel-last copy
+//! (`conv3x3::weight_tiles`) on AVX-512 with channel counts in multiples of 32, else nine faer
+//! matrix products per block.
 //!
-//! Work is split into fixed blocks of whole rows of one image, independent of the thread count,
-//! and partial weight gradients are summed in block order: the same input gives bit-identical
-//! results on any number of threads.
+//! Work is split into blocks of whole rows of one image. Each output value is one fixed sequence
+//! of multiply-adds whatever the blocks; the weight gradient's blocks are fixed (independent of
+//! the thread count) and summed in block order: the same input gives bit-identical results on any
+//! number of threads.
 
 use std::cell::RefCell;
 
