@@ -125,9 +125,14 @@ struct Padded {
 }
 
 impl Padded {
+    /// Elements of one `channels`-channel image of `g`'s size.
+    fn image_len(g: &Geometry, channels: usize) -> usize {
+        channels * g.plane() + TAIL
+    }
+
     fn new(x: &[f32], g: &Geometry, channels: usize) -> Padded {
         let (h, w, pw) = (g.height, g.width, g.padded_width());
-        let len = channels * g.plane() + TAIL;
+        let len = Padded::image_len(g, channels);
         let images = (0..g.batch)
             .into_par_iter()
             .map(|i| {
@@ -150,7 +155,7 @@ impl Padded {
 
     /// Zeros for `channels`-channel images of `g`'s size, to be written by [`convolve_padded`].
     fn zeros(g: &Geometry, channels: usize) -> Padded {
-        let len = channels * g.plane() + TAIL;
+        let len = Padded::image_len(g, channels);
         Padded {
             images: (0..g.batch).map(|_| vec![0.0; len]).collect(),
         }
@@ -162,7 +167,7 @@ impl Padded {
             && self
                 .images
                 .iter()
-                .all(|image| image.len() == channels * g.plane() + TAIL)
+                .all(|image| image.len() == Padded::image_len(g, channels))
     }
 
     fn image(&self, i: usize) -> &[f32] {
@@ -211,20 +216,19 @@ thread_local! {
     static SCRATCH: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Runs the products of every work item (image, block of rows) with the instruction set `isa`
-/// and hands each block's extended output to `write`, with the item's `target` (what it writes
-/// into), the block's first extended column, its columns, and the row stride of `ext`.
+/// Runs the products of every work item (image `i`, block `b` of `blocks`; item `i · blocks.len()
+/// + b`) with the instruction set `isa` and hands each block's extended output to `write`, with
+/// the item's `target` (what it writes into), the block's columns, and the row stride of `ext`.
 fn convolve_blocks<T: Send>(
     xp: &Padded,
     taps: &[f32],
     g: &Geometry,
-    isa: Isa,
+    (isa, blocks): (Isa, &[(usize, usize)]),
     targets: Vec<T>,
     write: impl Fn(T, &[f32], usize, usize) + Sync,
 ) {
     let (c_in, c_out) = (g.c_in, g.c_out);
     let (pw, plane) = (g.padded_width(), g.plane());
-    let blocks = g.blocks(g.convolution_columns());
     let Some(tile) = isa.dispatch(TileColumns) else {
         panic!("conv3x3: the CPU lacks the instruction set {isa:?}");
     };
@@ -276,31 +280,38 @@ fn convolve(
     isa: Isa,
 ) -> Vec<f32> {
     let (c_out, h, w, pw) = (g.c_out, g.height, g.width, g.padded_width());
-    let blocks = g.blocks(g.convolution_columns()).len();
-    let rows = g.rows_per_block(g.convolution_columns());
+    let columns = g.convolution_columns();
+    let (blocks, rows) = (g.blocks(columns), g.rows_per_block(columns));
     // Each work item (image, block of rows) gets the rows it writes in each output plane.
     let mut output = vec![0.0f32; g.output_len()];
-    let mut items: Vec<Vec<&mut [f32]>> = (0..g.batch * blocks)
+    let mut items: Vec<Vec<&mut [f32]>> = (0..g.batch * blocks.len())
         .map(|_| Vec::with_capacity(c_out))
         .collect();
     for (plane_index, dst) in output.chunks_mut((h * w).max(1)).enumerate() {
-        let first = plane_index / c_out * blocks;
+        let first = plane_index / c_out * blocks.len();
         for (j, rows_of_block) in dst.chunks_mut((rows * w).max(1)).enumerate() {
             items[first + j].push(rows_of_block);
         }
     }
-    convolve_blocks(xp, taps, g, isa, items, |mut planes, ext, cols, columns| {
-        // Drop the two extra columns per row (and the tile's tail).
-        for (o, dst) in planes.iter_mut().enumerate() {
-            let b = bias.map_or(0.0, |b| b[o]);
-            let src = ext[o * columns..][..cols].chunks_exact(pw);
-            for (row, d) in src.zip(dst.chunks_exact_mut(w)) {
-                for (d, s) in d.iter_mut().zip(&row[..w]) {
-                    *d = activate(*s, b, relu);
+    convolve_blocks(
+        xp,
+        taps,
+        g,
+        (isa, &blocks),
+        items,
+        |mut planes, ext, cols, columns| {
+            // Drop the two extra columns per row (and the tile's tail).
+            for (o, dst) in planes.iter_mut().enumerate() {
+                let b = bias.map_or(0.0, |b| b[o]);
+                let src = ext[o * columns..][..cols].chunks_exact(pw);
+                for (row, d) in src.zip(dst.chunks_exact_mut(w)) {
+                    for (d, s) in d.iter_mut().zip(&row[..w]) {
+                        *d = activate(*s, b, relu);
+                    }
                 }
             }
-        }
-    });
+        },
+    );
     output
 }
 
@@ -336,7 +347,7 @@ fn convolve_padded(
         xp,
         taps,
         g,
-        Isa::Best,
+        (Isa::Best, &blocks),
         items,
         |mut planes, ext, cols, columns| {
             for (o, dst) in planes.iter_mut().enumerate() {
@@ -409,23 +420,28 @@ pub fn inference(x: &[f32], layers: &[Layer<'_>], g: &Geometry) -> Vec<f32> {
     let mut current = Padded::new(x, &g, g.c_in);
     let mut spare: Option<Padded> = None;
     for layer in hidden {
-        g.c_out = layer.c_out;
-        check_len("conv3x3", "weight", layer.weight.len(), g.weight_len());
-        check_len("conv3x3", "bias", layer.bias.len(), g.c_out);
+        let taps = layer.taps(&mut g);
         let mut next = match spare.take() {
             Some(buffer) if buffer.fits(&g, g.c_out) => buffer,
             _ => Padded::zeros(&g, g.c_out),
         };
-        let taps = taps(layer.weight, g.c_out, g.c_in);
         convolve_padded(&current, &taps, layer.bias, layer.relu, &g, &mut next);
         spare = Some(std::mem::replace(&mut current, next));
         g.c_in = g.c_out;
     }
-    g.c_out = last.c_out;
-    check_len("conv3x3", "weight", last.weight.len(), g.weight_len());
-    check_len("conv3x3", "bias", last.bias.len(), g.c_out);
-    let taps = taps(last.weight, g.c_out, g.c_in);
+    let taps = last.taps(&mut g);
     convolve(&current, &taps, Some(last.bias), last.relu, &g, Isa::Best)
+}
+
+impl Layer<'_> {
+    /// The layer's tap matrices, after setting `g.c_out` to its output channels and checking
+    /// its weight and bias against `g`.
+    fn taps(&self, g: &mut Geometry) -> Vec<f32> {
+        g.c_out = self.c_out;
+        check_len("conv3x3", "weight", self.weight.len(), g.weight_len());
+        check_len("conv3x3", "bias", self.bias.len(), g.c_out);
+        taps(self.weight, g.c_out, g.c_in)
+    }
 }
 
 /// Gradient of the loss with respect to the input, from the output gradient

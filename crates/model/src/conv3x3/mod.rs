@@ -166,6 +166,7 @@ pub fn inference(layers: &[InferenceLayer<'_>], x: &Tensor<4>) -> Option<Tensor<
     let [batch, c_in, height, width] = x.dims();
     let device = x.device();
     let mut channels = c_in;
+    let host = |data: TensorData| data.try_into_vec::<f32>().ok();
     let mut params = Vec::with_capacity(layers.len());
     for layer in layers {
         let [c_out, layer_in, ..] = layer.conv.weight.dims();
@@ -173,7 +174,6 @@ pub fn inference(layers: &[InferenceLayer<'_>], x: &Tensor<4>) -> Option<Tensor<
             return None;
         }
         let (weight, bias) = folded_weight_and_bias(layer.conv, layer.norm, x);
-        let host = |data: burn::tensor::TensorData| data.try_into_vec::<f32>().ok();
         params.push((host(weight.into_data())?, host(bias.into_data())?, c_out));
         channels = c_out;
     }
@@ -194,7 +194,7 @@ pub fn inference(layers: &[InferenceLayer<'_>], x: &Tensor<4>) -> Option<Tensor<
         height,
         width,
     };
-    let input = x.clone().into_data().try_into_vec::<f32>().ok()?;
+    let input = host(x.clone().into_data())?;
     let out = kernel::inference(&input, &chain, &g);
     let data = TensorData::new(out, [batch, channels, height, width]);
     Some(Tensor::from_data(data, &device))
