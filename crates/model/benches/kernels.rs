@@ -82,7 +82,8 @@ fn main() {
         let norm = median_seconds(repeats, || {
             let (mean, var) = bn::statistics(&dy, &l);
             let y = bn::normalize(&dy, &gamma, &gamma, &mean, &var, 1e-5, &l);
-            bn::train_backward(&dy, &y, &gamma, &mean, &var, 1e-5, &l)
+            // The backward step through the fused ReLU (its output `y` as the mask).
+            bn::train_backward(&dy, &y, Some(&y), [&gamma, &mean, &var], 1e-5, &l)
         });
         println!(
             "{name:<24} {:>22} {:>22} {:>22} {:>10.2}",

@@ -24,3 +24,16 @@ pub(crate) fn values(tensor: &FlexTensor) -> Cow<'_, [f32]> {
 pub(crate) fn tensor(values: Vec<f32>, shape: impl Into<Shape>) -> FlexTensor {
     FlexTensor::from_data(TensorData::new(values, shape.into()))
 }
+
+/// The f32 elements of `tensor` to overwrite in place: when it is contiguous, holds exactly
+/// `len` f32 elements, and no other tensor shares its buffer; `None` otherwise.
+pub(crate) fn writable(tensor: &mut FlexTensor, len: usize) -> Option<&mut [f32]> {
+    let whole = tensor.as_slice::<f32>()?.len() == len
+        && tensor.layout().contiguous_offsets() == Some((0, len));
+    if !whole {
+        return None;
+    }
+    tensor
+        .try_storage_mut::<f32>()
+        .filter(|storage| storage.len() == len)
+}

@@ -9,7 +9,7 @@ use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
 use burn::backend::tensor::FloatTensor;
 use burn::backend::{Autodiff, Backend};
 
-use super::BatchNormOps;
+use super::{BatchNormGradients, BatchNormOps};
 
 /// The backward step of one training-mode batch norm (and of the ReLU after it when fused).
 /// State: the checkpointed input and γ, the batch statistics the forward pass computed, ε, and
@@ -17,7 +17,7 @@ use super::BatchNormOps;
 #[derive(Debug)]
 struct BatchNormBackward;
 
-impl<B: Backend + BatchNormOps> Backward<B, 3> for BatchNormBackward {
+impl<B: Backend + BatchNormOps + BatchNormGradients> Backward<B, 3> for BatchNormBackward {
     type State = (
         NodeId,
         NodeId,
@@ -36,14 +36,11 @@ impl<B: Backend + BatchNormOps> Backward<B, 3> for BatchNormBackward {
         let [node_x, node_gamma, node_beta] = ops.parents;
         let grad = grads.consume::<B>(&ops.node);
         let (x_state, gamma_state, mean, variance, epsilon, relu_output) = ops.state;
-        // Through the fused ReLU first: zero where its output is zero.
-        let grad = match relu_output {
-            Some(output) => B::relu_backward(output, grad),
-            None => grad,
-        };
         let x = checkpointer.retrieve_node_output::<B::FloatTensorPrimitive>(x_state);
         let gamma = checkpointer.retrieve_node_output::<B::FloatTensorPrimitive>(gamma_state);
-        let (dx, dgamma, dbeta) = B::bn_train_backward(x, gamma, mean, variance, epsilon, grad);
+        // The fused ReLU's backward step (zero where its output is zero) runs inside.
+        let (dx, dgamma, dbeta) =
+            B::bn_train_backward(x, gamma, mean, variance, epsilon, grad, relu_output);
         for (node, g) in [(node_x, dx), (node_gamma, dgamma), (node_beta, dbeta)] {
             if let Some(node) = node {
                 grads.register::<B>(node.id, g);
@@ -54,7 +51,7 @@ impl<B: Backend + BatchNormOps> Backward<B, 3> for BatchNormBackward {
 
 /// Tracked training-mode batch norm, followed by ReLU in the same pass when `relu`.
 #[allow(clippy::type_complexity)]
-fn tracked<B: Backend + BatchNormOps, C: CheckpointStrategy>(
+fn tracked<B: Backend + BatchNormOps + BatchNormGradients, C: CheckpointStrategy>(
     x: FloatTensor<Autodiff<B, C>>,
     gamma: FloatTensor<Autodiff<B, C>>,
     beta: FloatTensor<Autodiff<B, C>>,
@@ -115,7 +112,9 @@ fn tracked<B: Backend + BatchNormOps, C: CheckpointStrategy>(
     }
 }
 
-impl<B: Backend + BatchNormOps, C: CheckpointStrategy> BatchNormOps for Autodiff<B, C> {
+impl<B: Backend + BatchNormOps + BatchNormGradients, C: CheckpointStrategy> BatchNormOps
+    for Autodiff<B, C>
+{
     fn bn_train(
         x: FloatTensor<Self>,
         gamma: FloatTensor<Self>,
@@ -132,17 +131,6 @@ impl<B: Backend + BatchNormOps, C: CheckpointStrategy> BatchNormOps for Autodiff
         epsilon: f64,
     ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>) {
         tracked::<B, C>(x, gamma, beta, epsilon, true)
-    }
-
-    fn bn_train_backward(
-        _x: FloatTensor<Self>,
-        _gamma: FloatTensor<Self>,
-        _mean: FloatTensor<Self>,
-        _variance: FloatTensor<Self>,
-        _epsilon: f64,
-        _output_grad: FloatTensor<Self>,
-    ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>) {
-        panic!("batch_norm: second-order gradients are not supported")
     }
 
     fn bn_inference(

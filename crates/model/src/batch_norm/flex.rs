@@ -6,9 +6,9 @@ use burn::backend::flex::FlexTensor;
 use burn::backend::tensor::FloatTensor;
 use burn::tensor::Shape;
 
-use super::BatchNormOps;
 use super::kernel::{self, Layout};
-use crate::flex_buffers::{tensor, values};
+use super::{BatchNormGradients, BatchNormOps};
+use crate::flex_buffers::{tensor, values, writable};
 
 /// `[batch, channels, ...]` as batch, channels and elements per channel plane.
 fn layout(shape: &Shape) -> Layout {
@@ -64,27 +64,6 @@ impl BatchNormOps for Flex {
         train(x, gamma, beta, epsilon, true)
     }
 
-    fn bn_train_backward(
-        x: FloatTensor<Flex>,
-        gamma: FloatTensor<Flex>,
-        mean: FloatTensor<Flex>,
-        variance: FloatTensor<Flex>,
-        epsilon: f64,
-        output_grad: FloatTensor<Flex>,
-    ) -> (FloatTensor<Flex>, FloatTensor<Flex>, FloatTensor<Flex>) {
-        let (shape, l) = (x.shape(), layout(&x.shape()));
-        let (dx, dgamma, dbeta) = kernel::train_backward(
-            &values(&x),
-            &values(&output_grad),
-            &values(&gamma),
-            &values(&mean),
-            &values(&variance),
-            epsilon,
-            &l,
-        );
-        (tensor(dx, shape), channels(dgamma), channels(dbeta))
-    }
-
     fn bn_inference(
         x: FloatTensor<Flex>,
         gamma: FloatTensor<Flex>,
@@ -104,5 +83,36 @@ impl BatchNormOps for Flex {
             &l,
         );
         tensor(y, shape)
+    }
+}
+
+impl BatchNormGradients for Flex {
+    fn bn_train_backward(
+        x: FloatTensor<Flex>,
+        gamma: FloatTensor<Flex>,
+        mean: FloatTensor<Flex>,
+        variance: FloatTensor<Flex>,
+        epsilon: f64,
+        output_grad: FloatTensor<Flex>,
+        relu_output: Option<FloatTensor<Flex>>,
+    ) -> (FloatTensor<Flex>, FloatTensor<Flex>, FloatTensor<Flex>) {
+        let (shape, l) = (x.shape(), layout(&x.shape()));
+        let (x, gamma) = (values(&x), values(&gamma));
+        let (mean, variance) = (values(&mean), values(&variance));
+        let channel = [&gamma[..], &mean, &variance];
+        let mask = relu_output.as_ref().map(values);
+        let mask = mask.as_deref();
+        // dx overwrites the output gradient when no other tensor shares its buffer.
+        let mut dx = output_grad;
+        let (dgamma, dbeta) = match writable(&mut dx, l.len()) {
+            Some(dy) => kernel::train_backward_in_place(&x, dy, mask, channel, epsilon, &l),
+            None => {
+                let (grad, dgamma, dbeta) =
+                    kernel::train_backward(&x, &values(&dx), mask, channel, epsilon, &l);
+                dx = tensor(grad, shape);
+                (dgamma, dbeta)
+            }
+        };
+        (dx, channels(dgamma), channels(dbeta))
     }
 }

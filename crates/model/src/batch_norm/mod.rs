@@ -41,16 +41,6 @@ pub trait BatchNormOps: burn::backend::Backend {
         epsilon: f64,
     ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>);
 
-    /// Gradients of [`BatchNormOps::bn_train`] with respect to `x`, `γ` and `β`.
-    fn bn_train_backward(
-        x: FloatTensor<Self>,
-        gamma: FloatTensor<Self>,
-        mean: FloatTensor<Self>,
-        variance: FloatTensor<Self>,
-        epsilon: f64,
-        output_grad: FloatTensor<Self>,
-    ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>);
-
     /// Normalises `x` with given statistics (inference).
     fn bn_inference(
         x: FloatTensor<Self>,
@@ -60,6 +50,24 @@ pub trait BatchNormOps: burn::backend::Backend {
         variance: FloatTensor<Self>,
         epsilon: f64,
     ) -> FloatTensor<Self>;
+}
+
+/// The backward step of [`BatchNormOps`] on the backend that runs the forward pass, called by
+/// the autodiff wrapper (never dispatched, so not part of the extension).
+pub trait BatchNormGradients: burn::backend::Backend {
+    /// Gradients of [`BatchNormOps::bn_train`] with respect to `x`, `γ` and `β`; of
+    /// [`BatchNormOps::bn_relu_train`] when `relu_output` (that ReLU's output) is given, in which
+    /// case `output_grad` is the gradient of the ReLU's output.
+    #[allow(clippy::too_many_arguments)]
+    fn bn_train_backward(
+        x: FloatTensor<Self>,
+        gamma: FloatTensor<Self>,
+        mean: FloatTensor<Self>,
+        variance: FloatTensor<Self>,
+        epsilon: f64,
+        output_grad: FloatTensor<Self>,
+        relu_output: Option<FloatTensor<Self>>,
+    ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>);
 }
 
 /// Applies `norm` to `x` as `BatchNorm::forward` would, through the flex kernels when

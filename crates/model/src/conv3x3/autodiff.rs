@@ -10,14 +10,14 @@ use burn::backend::autodiff::grads::Gradients;
 use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
 use burn::backend::tensor::FloatTensor;
 
-use super::Conv3x3Ops;
+use super::{Conv3x3Gradients, Conv3x3Ops, Wanted};
 
 /// The backward step of one convolution (and of the ReLU after it when fused); its state is the
 /// checkpointed input and weight, and the fused ReLU's output if there is one.
 #[derive(Debug)]
 struct Conv3x3Backward;
 
-impl<B: Backend + Conv3x3Ops> Backward<B, 3> for Conv3x3Backward {
+impl<B: Backend + Conv3x3Ops + Conv3x3Gradients> Backward<B, 3> for Conv3x3Backward {
     type State = (NodeId, NodeId, Option<B::FloatTensorPrimitive>);
 
     fn backward(
@@ -29,37 +29,25 @@ impl<B: Backend + Conv3x3Ops> Backward<B, 3> for Conv3x3Backward {
         let [node_x, node_weight, node_bias] = ops.parents;
         let grad = grads.consume::<B>(&ops.node);
         let (x_state, weight_state, relu_output) = ops.state;
-        // Through the fused ReLU first: zero where its output is zero.
-        let grad = match relu_output {
-            Some(output) => B::relu_backward(output, grad),
-            None => grad,
-        };
         let x = checkpointer.retrieve_node_output::<B::FloatTensorPrimitive>(x_state);
         let weight = checkpointer.retrieve_node_output::<B::FloatTensorPrimitive>(weight_state);
-        match (node_x, node_weight) {
-            (Some(node_x), Some(node_weight)) => {
-                let (gx, gw) = B::conv3x3_x_weight_backward(x, weight, grad.clone());
-                grads.register::<B>(node_x.id, gx);
-                grads.register::<B>(node_weight.id, gw);
-            }
-            (Some(node), None) => {
-                let g = B::conv3x3_x_backward(x, weight, grad.clone());
+        let wanted = Wanted {
+            input: node_x.is_some(),
+            weight: node_weight.is_some(),
+            bias: node_bias.is_some(),
+        };
+        // The fused ReLU's backward step (zero where its output is zero) runs inside.
+        let (gx, gw, gb) = B::conv3x3_backward(x, weight, grad, relu_output, wanted);
+        for (node, g) in [(node_x, gx), (node_weight, gw), (node_bias, gb)] {
+            if let (Some(node), Some(g)) = (node, g) {
                 grads.register::<B>(node.id, g);
             }
-            (None, Some(node)) => {
-                let g = B::conv3x3_weight_backward(x, weight, grad.clone());
-                grads.register::<B>(node.id, g);
-            }
-            (None, None) => {}
-        }
-        if let Some(node) = node_bias {
-            grads.register::<B>(node.id, B::conv3x3_bias_backward(grad));
         }
     }
 }
 
 /// The tracked convolution, followed by ReLU in the same pass when `relu`.
-fn tracked<B: Backend + Conv3x3Ops, C: CheckpointStrategy>(
+fn tracked<B: Backend + Conv3x3Ops + Conv3x3Gradients, C: CheckpointStrategy>(
     x: FloatTensor<Autodiff<B, C>>,
     weight: FloatTensor<Autodiff<B, C>>,
     bias: FloatTensor<Autodiff<B, C>>,
@@ -96,7 +84,9 @@ fn tracked<B: Backend + Conv3x3Ops, C: CheckpointStrategy>(
     }
 }
 
-impl<B: Backend + Conv3x3Ops, C: CheckpointStrategy> Conv3x3Ops for Autodiff<B, C> {
+impl<B: Backend + Conv3x3Ops + Conv3x3Gradients, C: CheckpointStrategy> Conv3x3Ops
+    for Autodiff<B, C>
+{
     fn conv3x3(
         x: FloatTensor<Self>,
         weight: FloatTensor<Self>,
@@ -111,33 +101,5 @@ impl<B: Backend + Conv3x3Ops, C: CheckpointStrategy> Conv3x3Ops for Autodiff<B, 
         bias: FloatTensor<Self>,
     ) -> FloatTensor<Self> {
         tracked::<B, C>(x, weight, bias, true)
-    }
-
-    fn conv3x3_x_backward(
-        _x: FloatTensor<Self>,
-        _weight: FloatTensor<Self>,
-        _output_grad: FloatTensor<Self>,
-    ) -> FloatTensor<Self> {
-        panic!("conv3x3: second-order gradients are not supported")
-    }
-
-    fn conv3x3_weight_backward(
-        _x: FloatTensor<Self>,
-        _weight: FloatTensor<Self>,
-        _output_grad: FloatTensor<Self>,
-    ) -> FloatTensor<Self> {
-        panic!("conv3x3: second-order gradients are not supported")
-    }
-
-    fn conv3x3_x_weight_backward(
-        _x: FloatTensor<Self>,
-        _weight: FloatTensor<Self>,
-        _output_grad: FloatTensor<Self>,
-    ) -> (FloatTensor<Self>, FloatTensor<Self>) {
-        panic!("conv3x3: second-order gradients are not supported")
-    }
-
-    fn conv3x3_bias_backward(_output_grad: FloatTensor<Self>) -> FloatTensor<Self> {
-        panic!("conv3x3: second-order gradients are not supported")
     }
 }

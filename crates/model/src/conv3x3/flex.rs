@@ -5,9 +5,9 @@ use burn::backend::TensorMetadata;
 use burn::backend::tensor::FloatTensor;
 use burn::tensor::Shape;
 
-use super::Conv3x3Ops;
 use super::kernel::{self, Geometry};
-use crate::flex_buffers::{tensor, values};
+use super::{Conv3x3Gradients, Conv3x3Ops, Wanted};
+use crate::flex_buffers::{tensor, values, writable};
 
 /// The geometry of `x [batch, c_in, h, w]` convolved with `weight [c_out, c_in, 3, 3]`.
 fn geometry(x: &Shape, weight: &Shape) -> Geometry {
@@ -73,55 +73,46 @@ impl Conv3x3Ops for Flex {
     ) -> FloatTensor<Flex> {
         forward(x, weight, bias, true)
     }
+}
 
-    fn conv3x3_x_backward(
+impl Conv3x3Gradients for Flex {
+    fn conv3x3_backward(
         x: FloatTensor<Flex>,
         weight: FloatTensor<Flex>,
         output_grad: FloatTensor<Flex>,
-    ) -> FloatTensor<Flex> {
+        relu_output: Option<FloatTensor<Flex>>,
+        wanted: Wanted,
+    ) -> (
+        Option<FloatTensor<Flex>>,
+        Option<FloatTensor<Flex>>,
+        Option<FloatTensor<Flex>>,
+    ) {
         let g = geometry(&x.shape(), &weight.shape());
-        let grad = kernel::input_gradient(&values(&weight), &values(&output_grad), &g);
-        tensor(grad, [g.batch, g.c_in, g.height, g.width])
-    }
-
-    fn conv3x3_weight_backward(
-        x: FloatTensor<Flex>,
-        weight: FloatTensor<Flex>,
-        output_grad: FloatTensor<Flex>,
-    ) -> FloatTensor<Flex> {
-        let g = geometry(&x.shape(), &weight.shape());
-        let grad = kernel::weight_gradient(&values(&x), &values(&output_grad), &g);
-        tensor(grad, [g.c_out, g.c_in, 3, 3])
-    }
-
-    fn conv3x3_x_weight_backward(
-        x: FloatTensor<Flex>,
-        weight: FloatTensor<Flex>,
-        output_grad: FloatTensor<Flex>,
-    ) -> (FloatTensor<Flex>, FloatTensor<Flex>) {
-        let g = geometry(&x.shape(), &weight.shape());
-        let (dx, dw) = kernel::input_and_weight_gradients(
-            &values(&x),
-            &values(&weight),
-            &values(&output_grad),
-            &g,
-        );
-        (
-            tensor(dx, [g.batch, g.c_in, g.height, g.width]),
-            tensor(dw, [g.c_out, g.c_in, 3, 3]),
-        )
-    }
-
-    fn conv3x3_bias_backward(output_grad: FloatTensor<Flex>) -> FloatTensor<Flex> {
-        let shape = output_grad.shape();
-        let g = Geometry {
-            batch: shape[0],
-            c_in: 0,
-            c_out: shape[1],
-            height: shape[2],
-            width: shape[3],
+        let grad = {
+            let mask = relu_output.as_ref().map(values);
+            kernel::OutputGradient::new(&values(&output_grad), mask.as_deref(), &g)
         };
-        let grad = kernel::bias_gradient(&values(&output_grad), &g);
-        tensor(grad, [g.c_out])
+        let bias = wanted.bias.then(|| tensor(grad.bias_gradient(), [g.c_out]));
+        let weight_grad = wanted.weight.then(|| {
+            let dw = grad.weight_gradient(&values(&x), &g);
+            tensor(dw, [g.c_out, g.c_in, 3, 3])
+        });
+        let input = wanted.input.then(|| {
+            let weight = values(&weight);
+            // The output gradient is no longer read: its buffer takes the input gradient when
+            // no other tensor shares it and the sizes agree (no allocation, no zeroing).
+            let mut reused = output_grad;
+            match writable(&mut reused, g.input_len()) {
+                Some(out) => {
+                    grad.input_gradient_into(&weight, &g, out);
+                    reused
+                }
+                None => tensor(
+                    grad.input_gradient(&weight, &g),
+                    [g.batch, g.c_in, g.height, g.width],
+                ),
+            }
+        });
+        (input, weight_grad, bias)
     }
 }

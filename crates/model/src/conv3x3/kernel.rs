@@ -131,26 +131,58 @@ impl Padded {
     }
 
     fn new(x: &[f32], g: &Geometry, channels: usize) -> Padded {
+        Padded::build(x, None, g, channels, false).0
+    }
+
+    /// The padded copy of `x`, each value replaced by zero where `mask` (same layout as `x`)
+    /// is not positive when a mask is given (the backward step of a ReLU whose output is
+    /// `mask`), and, when `sums`, each plane's sum (`[batch][channels]`, in [`LANES`]
+    /// interleaved partial sums added in a fixed order; empty otherwise), all in one pass.
+    fn build(
+        x: &[f32],
+        mask: Option<&[f32]>,
+        g: &Geometry,
+        channels: usize,
+        sums: bool,
+    ) -> (Padded, Vec<f32>) {
         let (h, w, pw) = (g.height, g.width, g.padded_width());
         let len = Padded::image_len(g, channels);
-        let images = (0..g.batch)
+        let (images, plane_sums): (Vec<Vec<f32>>, Vec<Vec<f32>>) = (0..g.batch)
             .into_par_iter()
             .map(|i| {
                 let mut image = Vec::with_capacity(len);
+                let mut plane_sums = Vec::with_capacity(if sums { channels } else { 0 });
                 for c in 0..channels {
-                    let src = &x[(i * channels + c) * h * w..][..h * w];
+                    let start = (i * channels + c) * h * w;
+                    let src = &x[start..][..h * w];
+                    let mask = mask.map(|m| &m[start..][..h * w]);
+                    let mut lanes = [0.0f32; LANES];
                     image.resize(image.len() + pw + 1, 0.0);
-                    for row in src.chunks_exact(w) {
-                        image.extend_from_slice(row);
+                    for (y, row) in src.chunks_exact(w).enumerate() {
+                        let first = image.len();
+                        match mask {
+                            Some(m) => image.extend(
+                                row.iter()
+                                    .zip(&m[y * w..][..w])
+                                    .map(|(&v, &m)| if m > 0.0 { v } else { 0.0 }),
+                            ),
+                            None => image.extend_from_slice(row),
+                        }
+                        if sums {
+                            add_lanes(&mut lanes, &image[first..]);
+                        }
                         image.extend_from_slice(&[0.0, 0.0]);
                     }
                     image.resize(image.len() + pw - 1, 0.0);
+                    if sums {
+                        plane_sums.push(lanes.iter().sum());
+                    }
                 }
                 image.resize(len, 0.0);
-                image
+                (image, plane_sums)
             })
-            .collect();
-        Padded { images }
+            .unzip();
+        (Padded { images }, plane_sums.concat())
     }
 
     /// Zeros for `channels`-channel images of `g`'s size, to be written by [`convolve_padded`].
@@ -172,6 +204,24 @@ impl Padded {
 
     fn image(&self, i: usize) -> &[f32] {
         &self.images[i]
+    }
+}
+
+/// Interleaved partial sums of [`add_lanes`]: independent additions that compile to vector
+/// instructions (one running f32 sum would wait on each addition's latency).
+const LANES: usize = 16;
+
+/// Adds `values` into `LANES` interleaved partial sums, value `j` into lane `j % LANES`.
+fn add_lanes(lanes: &mut [f32; LANES], values: &[f32]) {
+    let chunks = values.chunks_exact(LANES);
+    let rest = chunks.remainder();
+    for chunk in chunks {
+        for (lane, v) in lanes.iter_mut().zip(chunk) {
+            *lane += v;
+        }
+    }
+    for (lane, v) in lanes.iter_mut().zip(rest) {
+        *lane += v;
     }
 }
 
@@ -279,11 +329,25 @@ fn convolve(
     g: &Geometry,
     isa: Isa,
 ) -> Vec<f32> {
+    let mut output = vec![0.0f32; g.output_len()];
+    convolve_into(xp, taps, (bias, relu), g, isa, &mut output);
+    output
+}
+
+/// [`convolve`] written into `output` (`[batch, c_out, h, w]`, every value overwritten).
+fn convolve_into(
+    xp: &Padded,
+    taps: &[f32],
+    (bias, relu): (Option<&[f32]>, bool),
+    g: &Geometry,
+    isa: Isa,
+    output: &mut [f32],
+) {
+    check_len("conv3x3", "output", output.len(), g.output_len());
     let (c_out, h, w, pw) = (g.c_out, g.height, g.width, g.padded_width());
     let columns = g.convolution_columns();
     let (blocks, rows) = (g.blocks(columns), g.rows_per_block(columns));
     // Each work item (image, block of rows) gets the rows it writes in each output plane.
-    let mut output = vec![0.0f32; g.output_len()];
     let mut items: Vec<Vec<&mut [f32]>> = (0..g.batch * blocks.len())
         .map(|_| Vec::with_capacity(c_out))
         .collect();
@@ -312,7 +376,6 @@ fn convolve(
             }
         },
     );
-    output
 }
 
 /// [`convolve`] written into `out`, zero-padded images of `c_out` channels whose borders are
@@ -444,44 +507,79 @@ impl Layer<'_> {
     }
 }
 
+/// The output gradient of one convolution prepared for its backward step, in one pass: zero
+/// where the fused ReLU's output was zero (when the convolution had one), zero-padded for the
+/// input and weight gradients, and summed per channel (the bias gradient).
+pub struct OutputGradient {
+    padded: Padded,
+    bias: Vec<f32>,
+}
+
+impl OutputGradient {
+    /// Prepares `grad [batch, c_out, h, w]`, the gradient with respect to the output of the
+    /// convolution, or to the output of the ReLU after it when `relu_output` (that ReLU's output,
+    /// same shape) is given.
+    pub fn new(grad: &[f32], relu_output: Option<&[f32]>, g: &Geometry) -> OutputGradient {
+        check_len("conv3x3", "output gradient", grad.len(), g.output_len());
+        if let Some(output) = relu_output {
+            check_len("conv3x3", "ReLU output", output.len(), g.output_len());
+        }
+        let (padded, sums) = Padded::build(grad, relu_output, &g.transposed(), g.c_out, true);
+        // Per channel, the images' sums in image order.
+        let mut bias = vec![0.0f32; g.c_out];
+        for image in sums.chunks_exact(g.c_out.max(1)) {
+            for (b, s) in bias.iter_mut().zip(image) {
+                *b += s;
+            }
+        }
+        OutputGradient { padded, bias }
+    }
+
+    /// Gradient with respect to the bias, `[c_out]`: the output gradient summed over images
+    /// and pixels, in a fixed order.
+    pub fn bias_gradient(&self) -> Vec<f32> {
+        self.bias.clone()
+    }
+
+    /// Gradient with respect to the input, `[batch, c_in, h, w]`: a 3×3 convolution with the
+    /// flipped, transposed kernel.
+    pub fn input_gradient(&self, weight: &[f32], g: &Geometry) -> Vec<f32> {
+        let mut out = vec![0.0f32; g.input_len()];
+        self.input_gradient_into(weight, g, &mut out);
+        out
+    }
+
+    /// [`OutputGradient::input_gradient`] written into `out` (every value overwritten).
+    pub fn input_gradient_into(&self, weight: &[f32], g: &Geometry, out: &mut [f32]) {
+        check_len("conv3x3", "weight", weight.len(), g.weight_len());
+        check_len("conv3x3", "input gradient", out.len(), g.input_len());
+        let taps = flipped_transposed_taps(weight, g.c_out, g.c_in);
+        convolve_into(
+            &self.padded,
+            &taps,
+            (None, false),
+            &g.transposed(),
+            Isa::Best,
+            out,
+        );
+    }
+
+    /// Gradient with respect to the weight, `[c_out, c_in, 3, 3]`, given the convolution's
+    /// input `x`.
+    pub fn weight_gradient(&self, x: &[f32], g: &Geometry) -> Vec<f32> {
+        weight_gradient_of_padded(x, &self.padded, g)
+    }
+}
+
 /// Gradient of the loss with respect to the input, from the output gradient
-/// `grad [batch, c_out, h, w]`: a 3×3 convolution with the flipped, transposed kernel.
+/// `grad [batch, c_out, h, w]`.
 pub fn input_gradient(weight: &[f32], grad: &[f32], g: &Geometry) -> Vec<f32> {
-    check_len("conv3x3", "output gradient", grad.len(), g.output_len());
-    input_gradient_of_padded(weight, &pad_gradient(grad, g), g)
-}
-
-/// Both gradients, input and weight, padding the output gradient once for the two.
-pub fn input_and_weight_gradients(
-    x: &[f32],
-    weight: &[f32],
-    grad: &[f32],
-    g: &Geometry,
-) -> (Vec<f32>, Vec<f32>) {
-    check_len("conv3x3", "output gradient", grad.len(), g.output_len());
-    let gp = pad_gradient(grad, g);
-    (
-        input_gradient_of_padded(weight, &gp, g),
-        weight_gradient_of_padded(x, &gp, g),
-    )
-}
-
-/// The output gradient `[batch, c_out, h, w]`, zero-padded.
-fn pad_gradient(grad: &[f32], g: &Geometry) -> Padded {
-    Padded::new(grad, &g.transposed(), g.c_out)
-}
-
-/// [`input_gradient`] from the padded output gradient.
-fn input_gradient_of_padded(weight: &[f32], gp: &Padded, g: &Geometry) -> Vec<f32> {
-    check_len("conv3x3", "weight", weight.len(), g.weight_len());
-    let taps = flipped_transposed_taps(weight, g.c_out, g.c_in);
-    convolve(gp, &taps, None, false, &g.transposed(), Isa::Best)
+    OutputGradient::new(grad, None, g).input_gradient(weight, g)
 }
 
 /// Gradient of the loss with respect to the weight, `[c_out, c_in, 3, 3]`.
 pub fn weight_gradient(x: &[f32], grad: &[f32], g: &Geometry) -> Vec<f32> {
-    check_len("conv3x3", "output gradient", grad.len(), g.output_len());
-    weight_gradient_of_padded(x, &pad_gradient(grad, g), g)
+    OutputGradient::new(grad, None, g).weight_gradient(x, g)
 }
 
 /// [`weight_gradient`] from the padded output gradient: register tiles over the channel-last
@@ -569,21 +667,6 @@ enum Input {
     ChannelLast(Vec<Vec<f32>>),
     /// Zero-padded planes, for the matrix products.
     Padded(Padded),
-}
-
-/// Gradient of the loss with respect to the bias, `[c_out]`: the output gradient summed over
-/// images and pixels, in a fixed order.
-pub fn bias_gradient(grad: &[f32], g: &Geometry) -> Vec<f32> {
-    check_len("conv3x3", "output gradient", grad.len(), g.output_len());
-    let hw = g.height * g.width;
-    (0..g.c_out)
-        .into_par_iter()
-        .map(|o| {
-            (0..g.batch)
-                .map(|i| grad[(i * g.c_out + o) * hw..][..hw].iter().sum::<f32>())
-                .sum()
-        })
-        .collect()
 }
 
 #[cfg(test)]
@@ -787,8 +870,8 @@ mod tests {
         for (n, g) in geometries().into_iter().enumerate() {
             let x = values(g.input_len(), 500 + n as u64);
             let dy = values(g.output_len(), 600 + n as u64);
-            let dw = weight_gradient(&x, &dy, &g);
-            let db = bias_gradient(&dy, &g);
+            let grad = OutputGradient::new(&dy, None, &g);
+            let (dw, db) = (grad.weight_gradient(&x, &g), grad.bias_gradient());
             assert_eq!((dw.len(), db.len()), (g.weight_len(), g.c_out));
             // dw[o][c][k] = Σ_{i,y,x} dy[i][o][y][x] · x[i][c][y + ky − 1][x + kx − 1];
             // db[o] = Σ_{i,y,x} dy[i][o][y][x]
@@ -813,14 +896,43 @@ mod tests {
     }
 
     #[test]
-    fn both_gradients_at_once_equal_each_alone() {
+    fn a_fused_relu_zeroes_the_gradient_where_its_output_is_zero() {
         for (n, g) in geometries().into_iter().enumerate() {
             let x = values(g.input_len(), 700 + n as u64);
             let w = values(g.weight_len(), 800 + n as u64);
             let dy = values(g.output_len(), 900 + n as u64);
-            let (dx, dw) = input_and_weight_gradients(&x, &w, &dy, &g);
-            assert!(dx == input_gradient(&w, &dy, &g), "{g:?}: input gradient");
-            assert!(dw == weight_gradient(&x, &dy, &g), "{g:?}: weight gradient");
+            // A ReLU output: zero at about half the positions, positive elsewhere.
+            let relu_output: Vec<f32> = values(g.output_len(), 1000 + n as u64)
+                .iter()
+                .map(|v| v.max(0.0))
+                .collect();
+            assert!(relu_output.contains(&0.0) || g.output_len() < 4);
+            let masked: Vec<f32> = dy
+                .iter()
+                .zip(&relu_output)
+                .map(|(&d, &o)| if o > 0.0 { d } else { 0.0 })
+                .collect();
+            let fused = OutputGradient::new(&dy, Some(&relu_output), &g);
+            let plain = OutputGradient::new(&masked, None, &g);
+            assert!(
+                fused.input_gradient(&w, &g) == plain.input_gradient(&w, &g),
+                "{g:?}: input gradient"
+            );
+            assert!(
+                fused.weight_gradient(&x, &g) == plain.weight_gradient(&x, &g),
+                "{g:?}: weight gradient"
+            );
+            assert!(
+                fused.bias_gradient() == plain.bias_gradient(),
+                "{g:?}: bias gradient"
+            );
+            // Written into a used buffer: every value is overwritten.
+            let mut out = vec![f32::NAN; g.input_len()];
+            fused.input_gradient_into(&w, &g, &mut out);
+            assert!(
+                out == fused.input_gradient(&w, &g),
+                "{g:?}: written in place"
+            );
         }
     }
 

@@ -37,36 +37,44 @@ pub trait Conv3x3Ops: burn::backend::Backend {
         bias: FloatTensor<Self>,
     ) -> FloatTensor<Self>;
 
-    /// Gradient with respect to `x`, given the gradient of the output.
-    fn conv3x3_x_backward(
-        x: FloatTensor<Self>,
-        weight: FloatTensor<Self>,
-        output_grad: FloatTensor<Self>,
-    ) -> FloatTensor<Self>;
-
-    /// Gradient with respect to `weight`, given the gradient of the output.
-    fn conv3x3_weight_backward(
-        x: FloatTensor<Self>,
-        weight: FloatTensor<Self>,
-        output_grad: FloatTensor<Self>,
-    ) -> FloatTensor<Self>;
-
-    /// Gradients with respect to `x` and `weight` together (sharing the work both need).
-    fn conv3x3_x_weight_backward(
-        x: FloatTensor<Self>,
-        weight: FloatTensor<Self>,
-        output_grad: FloatTensor<Self>,
-    ) -> (FloatTensor<Self>, FloatTensor<Self>);
-
-    /// Gradient with respect to `bias`, given the gradient of the output.
-    fn conv3x3_bias_backward(output_grad: FloatTensor<Self>) -> FloatTensor<Self>;
-
     /// [`Conv3x3Ops::conv3x3`] followed by ReLU in the same pass.
     fn conv3x3_relu(
         x: FloatTensor<Self>,
         weight: FloatTensor<Self>,
         bias: FloatTensor<Self>,
     ) -> FloatTensor<Self>;
+}
+
+/// The backward step of [`Conv3x3Ops`] on the backend that runs the forward pass, called by
+/// the autodiff wrapper (never dispatched, so not part of the extension).
+pub trait Conv3x3Gradients: burn::backend::Backend {
+    /// The gradients `wanted` (with respect to `x`, `weight`, `bias`; `None` for the others)
+    /// of [`Conv3x3Ops::conv3x3`], given the gradient of its output; or of
+    /// [`Conv3x3Ops::conv3x3_relu`] when `relu_output` (that ReLU's output) is given, in which
+    /// case `output_grad` is the gradient of the ReLU's output.
+    #[allow(clippy::type_complexity)]
+    fn conv3x3_backward(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        output_grad: FloatTensor<Self>,
+        relu_output: Option<FloatTensor<Self>>,
+        wanted: Wanted,
+    ) -> (
+        Option<FloatTensor<Self>>,
+        Option<FloatTensor<Self>>,
+        Option<FloatTensor<Self>>,
+    );
+}
+
+/// Which gradients a backward step computes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Wanted {
+    /// With respect to the input.
+    pub input: bool,
+    /// With respect to the weight.
+    pub weight: bool,
+    /// With respect to the bias.
+    pub bias: bool,
 }
 
 /// Whether `conv` is a 3×3 convolution with stride 1, dilation 1, one group and padding 1 on
