@@ -1,6 +1,7 @@
 //! The library behind the `denoise` binary: CLI, backend choice, losses, optimizers, training
 //! loop, checkpoints and evaluation. Integration tests drive it directly and through the binary.
 
+pub mod allocator;
 pub mod backend;
 pub mod bench;
 pub mod checkpoint;

@@ -215,3 +215,35 @@ fn bench_writes_medians_of_every_repeat_as_json() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("--repeats"), "{}", stderr(&o));
 }
+
+#[test]
+fn denoise_keeps_freed_memory_unless_the_user_set_the_purge_delay() {
+    let dir = tempfile::tempdir().unwrap();
+    // The purge delay in effect inside `denoise`, as its bench report records it.
+    let purge_delay = |value: Option<&str>| -> serde_json::Value {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_denoise"));
+        command
+            .args([
+                "bench",
+                "--what",
+                "data",
+                "--repeats",
+                "1",
+                "--warmup",
+                "0",
+                "--json",
+                "b.json",
+            ])
+            .current_dir(dir.path());
+        match value {
+            Some(v) => command.env("MIMALLOC_PURGE_DELAY", v),
+            None => command.env_remove("MIMALLOC_PURGE_DELAY"),
+        };
+        let o = command.output().unwrap();
+        assert!(o.status.success(), "{}", stderr(&o));
+        let json = std::fs::read_to_string(dir.path().join("b.json")).unwrap();
+        serde_json::from_str::<serde_json::Value>(&json).unwrap()["mimalloc-purge-delay"].clone()
+    };
+    assert_eq!(purge_delay(None), "-1", "not set: denoise sets it");
+    assert_eq!(purge_delay(Some("250")), "250", "the user's value is kept");
+}

@@ -33,6 +33,8 @@ struct Report {
     tool: &'static str,
     version: &'static str,
     threads: usize,
+    /// mimalloc's purge delay in effect (`-1`: freed memory is kept), `null` for its default.
+    mimalloc_purge_delay: Option<String>,
     settings: BenchSettings,
     results: Vec<Row>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -68,7 +70,7 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode> {
     let mut data = None;
     eprintln!(
         "denoise bench: batch {} of {}×{} gray patches, Adam + MSE; inference on {}×{}; {} warm-up, \
-         {} repeats (medians); {} threads; {:?} flex kernels",
+         {} repeats (medians); {} threads; {:?} flex kernels; mimalloc purge delay {}",
         args.batch,
         args.patch,
         args.patch,
@@ -77,7 +79,10 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode> {
         args.warmup,
         args.repeats,
         backend::cpu_threads(),
-        args.kernels
+        args.kernels,
+        crate::allocator::purge_delay()
+            .as_deref()
+            .unwrap_or("default")
     );
     for &choice in &args.backends {
         let selected = backend::select(choice)?;
@@ -122,6 +127,7 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode> {
         tool: "denoise-lab",
         version: env!("CARGO_PKG_VERSION"),
         threads: backend::cpu_threads(),
+        mimalloc_purge_delay: crate::allocator::purge_delay(),
         settings,
         results: rows,
         data_pairs_per_s: data,
