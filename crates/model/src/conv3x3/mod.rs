@@ -4,8 +4,9 @@
 //! (narrow matrix products) and the input gradient with a direct loop; together they cost about
 //! four times the forward pass. Here all three (forward, input gradient, weight gradient) are
 //! register-tiled SIMD loops over a zero-padded input ([`kernel`]), registered with burn as a
-//! backend extension ([`Conv3x3Ops`]) for flex and for autodiff over flex; [`inference`] runs a
-//! whole chain of layers in one call.
+//! backend extension ([`Conv3x3Ops`]) for flex and for autodiff over flex, whose backward step
+//! ([`Conv3x3Gradients`], with the fused ReLU's) runs on flex; [`inference`] runs a whole chain
+//! of layers in one call.
 //!
 //! [`forward`] is what the models call: it takes this path for a 3×3, stride-1, padding-1,
 //! ungrouped f32 convolution on a flex device, and burn's own `Conv2d::forward` everywhere else
