@@ -286,6 +286,10 @@ mod tests {
             (true, [2, 3, 5, 7], 4),
             (false, [1, 4, 9, 3], 2),
             (true, [3, 1, 6, 6], 5),
+            // As many outputs as inputs: the input gradient is written over the output
+            // gradient's buffer.
+            (true, [2, 4, 5, 6], 4),
+            (false, [1, 3, 4, 4], 3),
         ] {
             for relu in [false, true] {
                 let (fast, stock) = if relu {
