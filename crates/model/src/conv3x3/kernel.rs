@@ -25,7 +25,7 @@ use faer::{Accum, MatMut, MatRef, Par};
 use rayon::prelude::*;
 
 use super::micro::{Block, Isa, Products, TAIL, TileColumns, pack_taps};
-use super::weight_tiles::{Handles, WeightTiles, channel_last};
+use super::weight_tiles::{ChannelLast, Handles, WeightTiles};
 use crate::fast_path::check_len;
 
 /// About how many extended-output columns one work item covers (whole rows are kept together):
@@ -598,7 +598,18 @@ fn weight_gradient_of_padded(x: &[f32], gp: &Padded, g: &Geometry) -> Vec<f32> {
         Input::ChannelLast(
             (0..g.batch)
                 .into_par_iter()
-                .map(|i| channel_last(&x[i * c_in * hw..][..c_in * hw], c_in, h, w))
+                .map(|i| {
+                    let x = &x[i * c_in * hw..][..c_in * hw];
+                    let op = ChannelLast {
+                        x,
+                        c_in,
+                        height: h,
+                        width: w,
+                    };
+                    Isa::Best
+                        .dispatch(op)
+                        .expect("the best instruction set is always there")
+                })
                 .collect(),
         )
     } else {

@@ -3,7 +3,7 @@
 //! `dW[tap][o][c] += Σ_j G[o][j] · X[c][j + tap offset]` over one block of extended columns `j`.
 //!
 //! The input is read channel-last (each padded pixel's channels side by side, see
-//! [`channel_last`]), so a tile holds `MR` output channels × `NV` vectors of input channels in
+//! [`ChannelLast`]), so a tile holds `MR` output channels × `NV` vectors of input channels in
 //! registers and runs down the columns with one broadcast of the output gradient per output
 //! channel: no horizontal sums, no packing. Columns go in chunks of [`CHUNK`], whose input rows
 //! stay in L1 across the nine taps and every output-channel tile. Each gradient entry is one fixed
@@ -20,19 +20,78 @@ const CHUNK: usize = 64;
 /// The padded image `x [c_in][h][w]` channel-last: pixel `p` of the `(h + 2) × (w + 2)` padded
 /// grid holds its `c_in` channels at `[p · c_in ..]`, borders zero, and two zero pixels follow
 /// (the last tap of the last extended column reads them).
-pub(super) fn channel_last(x: &[f32], c_in: usize, height: usize, width: usize) -> Vec<f32> {
-    let pw = width + 2;
-    let pixels = (height + 2) * pw + 2;
-    let mut out = Vec::with_capacity(pixels * c_in);
-    out.resize((pw + 1) * c_in, 0.0);
-    for y in 0..height {
-        for xx in 0..width {
-            out.extend((0..c_in).map(|c| x[(c * height + y) * width + xx]));
+///
+/// Four channels at a time: one vector of pixels from each of four channel rows, interleaved in
+/// registers (`pulp`'s shuffles), so every four-channel group of a pixel is one 16-byte store
+/// instead of four scattered ones.
+pub(super) struct ChannelLast<'a> {
+    /// The image, `[c_in][height][width]`.
+    pub x: &'a [f32],
+    /// Channels.
+    pub c_in: usize,
+    /// Rows.
+    pub height: usize,
+    /// Columns.
+    pub width: usize,
+}
+
+impl WithSimd for ChannelLast<'_> {
+    type Output = Vec<f32>;
+
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, simd: S) -> Vec<f32> {
+        let (x, c_in, height, width) = (self.x, self.c_in, self.height, self.width);
+        let lanes = S::F32_LANES;
+        let pw = width + 2;
+        let mut out = vec![0.0f32; ((height + 2) * pw + 2) * c_in];
+        // Where the shuffle puts each pixel: chunk q of four of its result holds the four
+        // channels of pixel `pixel_of[q]` of the vector, in order. Probed rather than assumed
+        // (pulp's shuffles work within 128-bit lanes); if they do not group pixels so, every
+        // value is copied on its own.
+        let probe: [S::f32s; 4] = std::array::from_fn(|r| {
+            let values: Vec<f32> = (0..lanes).map(|j| (r * lanes + j) as f32).collect();
+            load::<S>(&values)
+        });
+        let probe = simd.interleave_shfl_f32s(probe);
+        let pixel_of: Option<Vec<usize>> =
+            bytemuck::cast_slice::<_, f32>(std::slice::from_ref(&probe))
+                .chunks_exact(4)
+                .map(|four| {
+                    let j = four[0] as usize;
+                    let grouped = (0..4).all(|r| four[r] == (r * lanes + j) as f32);
+                    (j < lanes && grouped).then_some(j)
+                })
+                .collect();
+        let grouped = if pixel_of.is_some() { c_in / 4 * 4 } else { 0 };
+        let pixel_of = pixel_of.unwrap_or_default();
+        let vectors = width / lanes * lanes;
+        for y in 0..height {
+            let row = &mut out[((y + 1) * pw + 1) * c_in..][..width * c_in];
+            let src = |c: usize| &x[(c * height + y) * width..][..width];
+            for c0 in (0..grouped).step_by(4) {
+                let rows = [src(c0), src(c0 + 1), src(c0 + 2), src(c0 + 3)];
+                for xx in (0..vectors).step_by(lanes) {
+                    let v: [S::f32s; 4] = std::array::from_fn(|r| load::<S>(&rows[r][xx..]));
+                    let pixels = simd.interleave_shfl_f32s(v);
+                    let pixels: &[f32] = bytemuck::cast_slice(std::slice::from_ref(&pixels));
+                    for (&p, four) in pixel_of.iter().zip(pixels.chunks_exact(4)) {
+                        row[(xx + p) * c_in + c0..][..4].copy_from_slice(four);
+                    }
+                }
+                for xx in vectors..width {
+                    for (r, src) in rows.iter().enumerate() {
+                        row[xx * c_in + c0 + r] = src[xx];
+                    }
+                }
+            }
+            for c in grouped..c_in {
+                for (xx, &v) in src(c).iter().enumerate() {
+                    row[xx * c_in + c] = v;
+                }
+            }
         }
-        out.resize(out.len() + 2 * c_in, 0.0);
+        out
     }
-    out.resize(pixels * c_in, 0.0);
-    out
 }
 
 /// Whether [`WeightTiles`] handle `c_in` input channels on this instruction set (16 f32 lanes,
@@ -53,7 +112,7 @@ impl WithSimd for Handles {
 
 /// One block's weight gradient, added to `partial [9][c_out][c_in]`.
 pub(super) struct WeightTiles<'a> {
-    /// One image's input, [`channel_last`].
+    /// One image's input, [`ChannelLast`].
     pub input: &'a [f32],
     /// The same image's output gradient, zero-padded planes of `plane` elements.
     pub grad: &'a [f32],
@@ -163,6 +222,46 @@ impl WeightTiles<'_> {
         for (r, acc) in acc.iter().enumerate() {
             for (v, &acc) in acc.iter().enumerate() {
                 store::<S>(&mut dst[r * c_in + v * lanes..], acc);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::conv3x3::micro::Isa;
+    use crate::test_support::values;
+
+    #[test]
+    fn channel_last_is_the_padded_image_pixel_by_pixel_on_every_instruction_set() {
+        let mut isas = vec![Isa::Best, Isa::Portable];
+        #[cfg(target_arch = "x86_64")]
+        isas.push(Isa::Avx2);
+        // Channel counts with and without a remainder of four; widths with and without a
+        // remainder of a vector.
+        for (c_in, height, width) in [(64, 3, 37), (6, 2, 16), (32, 1, 5), (3, 2, 20)] {
+            let x = values(c_in * height * width, (c_in + width) as u64);
+            let pw = width + 2;
+            let mut expected = vec![0.0f32; ((height + 2) * pw + 2) * c_in];
+            for c in 0..c_in {
+                for y in 0..height {
+                    for xx in 0..width {
+                        let pixel = (y + 1) * pw + xx + 1;
+                        expected[pixel * c_in + c] = x[(c * height + y) * width + xx];
+                    }
+                }
+            }
+            for isa in &isas {
+                let op = ChannelLast {
+                    x: &x,
+                    c_in,
+                    height,
+                    width,
+                };
+                if let Some(got) = isa.dispatch(op) {
+                    assert!(got == expected, "{isa:?}, {c_in} × {height} × {width}");
+                }
             }
         }
     }
