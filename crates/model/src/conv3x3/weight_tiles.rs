@@ -43,7 +43,6 @@ impl WithSimd for ChannelLast<'_> {
         let (x, c_in, height, width) = (self.x, self.c_in, self.height, self.width);
         let lanes = S::F32_LANES;
         let pw = width + 2;
-        let mut out = vec![0.0f32; ((height + 2) * pw + 2) * c_in];
         // Where the shuffle puts each pixel: chunk q of four of its result holds the four
         // channels of pixel `pixel_of[q]` of the vector, in order. Probed rather than assumed
         // (pulp's shuffles work within 128-bit lanes); if they do not group pixels so, every
@@ -65,8 +64,12 @@ impl WithSimd for ChannelLast<'_> {
         let grouped = if pixel_of.is_some() { c_in / 4 * 4 } else { 0 };
         let pixel_of = pixel_of.unwrap_or_default();
         let vectors = width / lanes * lanes;
+        // Written front to back, each row's pixels gathered in `row` first (every value of it
+        // is written): no zeroing pass over the whole copy.
+        let mut out = Vec::with_capacity(((height + 2) * pw + 2) * c_in);
+        out.resize((pw + 1) * c_in, 0.0);
+        let mut row = vec![0.0f32; width * c_in];
         for y in 0..height {
-            let row = &mut out[((y + 1) * pw + 1) * c_in..][..width * c_in];
             let src = |c: usize| &x[(c * height + y) * width..][..width];
             for c0 in (0..grouped).step_by(4) {
                 let rows = [src(c0), src(c0 + 1), src(c0 + 2), src(c0 + 3)];
@@ -89,7 +92,10 @@ impl WithSimd for ChannelLast<'_> {
                     row[xx * c_in + c] = v;
                 }
             }
+            out.extend_from_slice(&row);
+            out.resize(out.len() + 2 * c_in, 0.0);
         }
+        out.resize(((height + 2) * pw + 2) * c_in, 0.0);
         out
     }
 }
