@@ -90,9 +90,10 @@ impl Conv3x3Gradients for Flex {
         let g = geometry(&x.shape(), &weight.shape());
         let grad = {
             let mask = relu_output.as_ref().map(values);
-            kernel::OutputGradient::new(&values(&output_grad), mask.as_deref(), &g)
+            let grad_values = values(&output_grad);
+            kernel::OutputGradient::new(&grad_values, mask.as_deref(), wanted.bias, &g)
         };
-        let bias = wanted.bias.then(|| tensor(grad.bias_gradient(), [g.c_out]));
+        let bias = grad.bias_gradient().map(|b| tensor(b.to_vec(), [g.c_out]));
         let weight_grad = wanted.weight.then(|| {
             let dw = grad.weight_gradient(&values(&x), &g);
             tensor(dw, [g.c_out, g.c_in, 3, 3])

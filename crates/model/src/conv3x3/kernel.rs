@@ -509,36 +509,44 @@ impl Layer<'_> {
 
 /// The output gradient of one convolution prepared for its backward step, in one pass: zero
 /// where the fused ReLU's output was zero (when the convolution had one), zero-padded for the
-/// input and weight gradients, and summed per channel (the bias gradient).
+/// input and weight gradients, and summed per channel (the bias gradient) when asked.
 pub struct OutputGradient {
     padded: Padded,
-    bias: Vec<f32>,
+    bias: Option<Vec<f32>>,
 }
 
 impl OutputGradient {
     /// Prepares `grad [batch, c_out, h, w]`, the gradient with respect to the output of the
     /// convolution, or to the output of the ReLU after it when `relu_output` (that ReLU's output,
-    /// same shape) is given.
-    pub fn new(grad: &[f32], relu_output: Option<&[f32]>, g: &Geometry) -> OutputGradient {
+    /// same shape) is given; summed for the bias gradient when `bias`.
+    pub fn new(
+        grad: &[f32],
+        relu_output: Option<&[f32]>,
+        bias: bool,
+        g: &Geometry,
+    ) -> OutputGradient {
         check_len("conv3x3", "output gradient", grad.len(), g.output_len());
         if let Some(output) = relu_output {
             check_len("conv3x3", "ReLU output", output.len(), g.output_len());
         }
-        let (padded, sums) = Padded::build(grad, relu_output, &g.transposed(), g.c_out, true);
+        let (padded, sums) = Padded::build(grad, relu_output, &g.transposed(), g.c_out, bias);
         // Per channel, the images' sums in image order.
-        let mut bias = vec![0.0f32; g.c_out];
-        for image in sums.chunks_exact(g.c_out.max(1)) {
-            for (b, s) in bias.iter_mut().zip(image) {
-                *b += s;
+        let bias = bias.then(|| {
+            let mut bias = vec![0.0f32; g.c_out];
+            for image in sums.chunks_exact(g.c_out.max(1)) {
+                for (b, s) in bias.iter_mut().zip(image) {
+                    *b += s;
+                }
             }
-        }
+            bias
+        });
         OutputGradient { padded, bias }
     }
 
     /// Gradient with respect to the bias, `[c_out]`: the output gradient summed over images
-    /// and pixels, in a fixed order.
-    pub fn bias_gradient(&self) -> Vec<f32> {
-        self.bias.clone()
+    /// and pixels, in a fixed order; `None` unless [`OutputGradient::new`] was asked for it.
+    pub fn bias_gradient(&self) -> Option<&[f32]> {
+        self.bias.as_deref()
     }
 
     /// Gradient with respect to the input, `[batch, c_in, h, w]`: a 3×3 convolution with the
@@ -574,12 +582,12 @@ impl OutputGradient {
 /// Gradient of the loss with respect to the input, from the output gradient
 /// `grad [batch, c_out, h, w]`.
 pub fn input_gradient(weight: &[f32], grad: &[f32], g: &Geometry) -> Vec<f32> {
-    OutputGradient::new(grad, None, g).input_gradient(weight, g)
+    OutputGradient::new(grad, None, false, g).input_gradient(weight, g)
 }
 
 /// Gradient of the loss with respect to the weight, `[c_out, c_in, 3, 3]`.
 pub fn weight_gradient(x: &[f32], grad: &[f32], g: &Geometry) -> Vec<f32> {
-    OutputGradient::new(grad, None, g).weight_gradient(x, g)
+    OutputGradient::new(grad, None, false, g).weight_gradient(x, g)
 }
 
 /// [`weight_gradient`] from the padded output gradient: register tiles over the channel-last
@@ -881,8 +889,9 @@ mod tests {
         for (n, g) in geometries().into_iter().enumerate() {
             let x = values(g.input_len(), 500 + n as u64);
             let dy = values(g.output_len(), 600 + n as u64);
-            let grad = OutputGradient::new(&dy, None, &g);
-            let (dw, db) = (grad.weight_gradient(&x, &g), grad.bias_gradient());
+            let grad = OutputGradient::new(&dy, None, true, &g);
+            let db = grad.bias_gradient().expect("asked for").to_vec();
+            let dw = grad.weight_gradient(&x, &g);
             assert_eq!((dw.len(), db.len()), (g.weight_len(), g.c_out));
             // dw[o][c][k] = Σ_{i,y,x} dy[i][o][y][x] · x[i][c][y + ky − 1][x + kx − 1];
             // db[o] = Σ_{i,y,x} dy[i][o][y][x]
@@ -923,8 +932,8 @@ mod tests {
                 .zip(&relu_output)
                 .map(|(&d, &o)| if o > 0.0 { d } else { 0.0 })
                 .collect();
-            let fused = OutputGradient::new(&dy, Some(&relu_output), &g);
-            let plain = OutputGradient::new(&masked, None, &g);
+            let fused = OutputGradient::new(&dy, Some(&relu_output), true, &g);
+            let plain = OutputGradient::new(&masked, None, true, &g);
             assert!(
                 fused.input_gradient(&w, &g) == plain.input_gradient(&w, &g),
                 "{g:?}: input gradient"

@@ -47,10 +47,9 @@ impl WithSimd for ChannelLast<'_> {
         // channels of pixel `pixel_of[q]` of the vector, in order. Probed rather than assumed
         // (pulp's shuffles work within 128-bit lanes); if they do not group pixels so, every
         // value is copied on its own.
-        let probe: [S::f32s; 4] = std::array::from_fn(|r| {
-            let values: Vec<f32> = (0..lanes).map(|j| (r * lanes + j) as f32).collect();
-            load::<S>(&values)
-        });
+        // Four vectors of at most 16 lanes (AVX-512, pulp's widest), numbered in memory order.
+        let indices: [f32; 4 * 16] = std::array::from_fn(|k| k as f32);
+        let probe: [S::f32s; 4] = std::array::from_fn(|r| load::<S>(&indices[r * lanes..]));
         let probe = simd.interleave_shfl_f32s(probe);
         let pixel_of: Option<Vec<usize>> =
             bytemuck::cast_slice::<_, f32>(std::slice::from_ref(&probe))
