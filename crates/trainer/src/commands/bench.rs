@@ -68,6 +68,7 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode> {
     denoise_model::fast_path::set_enabled(args.kernels == crate::cli::Kernels::Fast);
     let mut rows = Vec::new();
     let mut data = None;
+    let purge_delay = crate::allocator::purge_delay();
     eprintln!(
         "denoise bench: batch {} of {}×{} gray patches, Adam + MSE; inference on {}×{}; {} warm-up, \
          {} repeats (medians); {} threads; {:?} flex kernels; mimalloc purge delay {}",
@@ -80,9 +81,7 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode> {
         args.repeats,
         backend::cpu_threads(),
         args.kernels,
-        crate::allocator::purge_delay()
-            .as_deref()
-            .unwrap_or("default")
+        purge_delay.as_deref().unwrap_or("default")
     );
     for &choice in &args.backends {
         let selected = backend::select(choice)?;
@@ -127,7 +126,7 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode> {
         tool: "denoise-lab",
         version: env!("CARGO_PKG_VERSION"),
         threads: backend::cpu_threads(),
-        mimalloc_purge_delay: crate::allocator::purge_delay(),
+        mimalloc_purge_delay: purge_delay,
         settings,
         results: rows,
         data_pairs_per_s: data,
