@@ -773,19 +773,9 @@ mod tests {
         ]
     }
 
-    /// The instruction sets this CPU can run, the best first.
-    fn instruction_sets() -> Vec<Isa> {
-        let mut all = vec![Isa::Best, Isa::Portable];
-        #[cfg(target_arch = "x86_64")]
-        all.push(Isa::Avx2);
-        all.into_iter()
-            .filter(|isa| isa.dispatch(TileColumns).is_some())
-            .collect()
-    }
-
     #[test]
     fn forward_matches_the_definition_on_every_instruction_set() {
-        for isa in instruction_sets() {
+        for isa in Isa::runnable() {
             for (n, g) in geometries().into_iter().enumerate() {
                 let x = values(g.input_len(), 1 + n as u64);
                 let w = values(g.weight_len(), 100 + n as u64);

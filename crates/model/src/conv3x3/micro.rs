@@ -41,6 +41,17 @@ impl Isa {
             Isa::Avx2 => pulp::x86::V3::try_new().map(|simd| op.with_simd(simd)),
         }
     }
+
+    /// The instruction sets this CPU can run, the best first (tests run each).
+    #[cfg(test)]
+    pub(super) fn runnable() -> Vec<Isa> {
+        let mut all = vec![Isa::Best, Isa::Portable];
+        #[cfg(target_arch = "x86_64")]
+        all.push(Isa::Avx2);
+        all.into_iter()
+            .filter(|isa| isa.dispatch(TileColumns).is_some())
+            .collect()
+    }
 }
 
 /// Vectors per tile row for a SIMD type: three where there are registers for 8 × 3
