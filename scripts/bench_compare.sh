@@ -5,7 +5,9 @@
 # ratio burn / PyTorch (> 1: burn faster). The machine may be shared: a ratio taken within one
 # round is what to trust, not timings from different minutes.
 # Installs the pinned PyTorch (CPU) into target/bench-venv on first use (a large download).
-# Usage: [ROUNDS=3] scripts/bench_compare.sh [THREADS=2] [BACKEND=flex] [extra denoise bench flags...]
+# DENOISE=PATH times that denoise binary (e.g. a copy built from an older commit) instead of
+# building and timing this checkout's.
+# Usage: [ROUNDS=3] [DENOISE=PATH] scripts/bench_compare.sh [THREADS=2] [BACKEND=flex] [extra denoise bench flags...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 threads="${1:-2}"; backend="${2:-flex}"; shift 2 || shift $# || true
@@ -17,11 +19,15 @@ if ! "$venv/bin/python" -c "import torch; assert torch.__version__.startswith('$
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q "torch==$torch_version" numpy
 fi
-cargo build --release -q
+denoise="${DENOISE:-}"
+if [[ -z "$denoise" ]]; then
+  cargo build --release -q
+  denoise=target/release/denoise
+fi
 out=target/bench; mkdir -p "$out"
 run_burn() {
   echo "== round $1: burn ($backend, $threads threads)"
-  RAYON_NUM_THREADS=$threads target/release/denoise bench --backends "$backend" --json "$out/burn.$1.json" "${@:2}"
+  RAYON_NUM_THREADS=$threads "$denoise" bench --backends "$backend" --json "$out/burn.$1.json" "${@:2}"
 }
 run_torch() {
   echo "== round $1: PyTorch $torch_version CPU ($threads threads)"
