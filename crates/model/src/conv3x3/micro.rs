@@ -76,11 +76,17 @@ impl WithSimd for TileColumns {
 /// Rearranges tap matrices `[9][c_out][c_in]` into the order the tiles read them:
 /// `[c_out / MR rounded up][9][c_in][MR]`, output channels past `c_out` zero.
 pub(super) fn pack_taps(taps: &[f32], c_out: usize, c_in: usize) -> Vec<f32> {
-    let mut packed = vec![0.0f32; c_out.div_ceil(MR) * 9 * c_in * MR];
-    for k in 0..9 {
+    pack_matrices(taps, 9, c_out, c_in)
+}
+
+/// [`pack_taps`] for `count` matrices `[count][c_out][c_in]`:
+/// `[c_out / MR rounded up][count][c_in][MR]`.
+pub(super) fn pack_matrices(taps: &[f32], count: usize, c_out: usize, c_in: usize) -> Vec<f32> {
+    let mut packed = vec![0.0f32; c_out.div_ceil(MR) * count * c_in * MR];
+    for k in 0..count {
         for o in 0..c_out {
             for c in 0..c_in {
-                packed[(((o / MR) * 9 + k) * c_in + c) * MR + o % MR] =
+                packed[(((o / MR) * count + k) * c_in + c) * MR + o % MR] =
                     taps[(k * c_out + o) * c_in + c];
             }
         }
@@ -106,10 +112,15 @@ pub(super) struct Block {
 }
 
 /// One block of the extended output: `ext [c_out][columns]` (row stride `columns`, a multiple of
-/// the tile width) from the padded `image`.
+/// the tile width) from the padded `image`; with `taps: 1` (one matrix packed by
+/// [`pack_matrices`], at offset 0) the plain matrix product `ext = W · image`, `image` read as
+/// `c_in` rows of stride `plane`.
 pub(super) struct Products<'a> {
-    /// Taps packed by [`pack_taps`].
+    /// Taps packed by [`pack_taps`] (or `taps` matrices by [`pack_matrices`]).
     pub packed: &'a [f32],
+    /// How many taps: 9 for the 3×3 convolution (tap `k` read at offset `(k / 3)·(w + 2) + k % 3`),
+    /// 1 for a matrix product.
+    pub taps: usize,
     /// One padded image: `c_in` planes of `plane` elements, then at least [`TAIL`] zeros.
     pub image: &'a [f32],
     /// The block's extended output.
@@ -151,13 +162,13 @@ impl Products<'_> {
         let b = self.block;
         let (c_in, c_out, pw, plane) = (b.c_in, b.c_out, b.padded_width, b.plane);
         let (start, columns) = (b.start, b.columns);
-        let (packed, image, ext) = (self.packed, self.image, self.ext);
+        let (packed, image, ext, count) = (self.packed, self.image, self.ext, self.taps);
         debug_assert_eq!(columns % width, 0);
         for block in 0..c_out.div_ceil(MR) {
-            let taps = &packed[block * 9 * c_in * MR..][..9 * c_in * MR];
+            let taps = &packed[block * count * c_in * MR..][..count * c_in * MR];
             for j0 in (0..columns).step_by(width) {
                 let mut acc = [[simd.splat_f32s(0.0); NV]; MR];
-                for k in 0..9 {
+                for k in 0..count {
                     let offset = (k / 3) * pw + k % 3 + start + j0;
                     let tap = &taps[k * c_in * MR..][..c_in * MR];
                     for c in 0..c_in {
