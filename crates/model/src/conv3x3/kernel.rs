@@ -13,6 +13,9 @@
 //! (`conv3x3::weight_tiles`) on AVX-512 with channel counts in multiples of 32, else nine faer
 //! matrix products per block.
 //!
+//! Layers with at least `winograd::MIN_CHANNELS` channels on both sides take Winograd's
+//! F(2×2, 3×3) instead for the forward pass and the input gradient (`conv3x3::winograd`).
+//!
 //! Work is split into blocks of whole rows of one image. Each output value is one fixed sequence
 //! of multiply-adds whatever the blocks; the weight gradient's blocks are fixed (independent of
 //! the thread count) and summed in block order: the same input gives bit-identical results on any
@@ -26,6 +29,7 @@ use rayon::prelude::*;
 
 use super::micro::{Block, Isa, Products, TAIL, TileColumns, pack_taps};
 use super::weight_tiles::{ChannelLast, Handles, WeightTiles};
+use super::winograd;
 use crate::fast_path::check_len;
 
 /// About how many extended-output columns one work item covers (whole rows are kept together):
@@ -81,12 +85,12 @@ impl Geometry {
     }
 
     /// Width of a padded row.
-    fn padded_width(&self) -> usize {
+    pub(super) fn padded_width(&self) -> usize {
         self.width + 2
     }
 
     /// Elements of one padded channel plane.
-    fn plane(&self) -> usize {
+    pub(super) fn plane(&self) -> usize {
         (self.height + 2) * self.padded_width()
     }
 
@@ -120,7 +124,7 @@ impl Geometry {
 /// zeros so the last tap's view of the last channel, and tiles running past the last row, stay
 /// inside the image's slice. Each image is its own buffer, written once front to back (no
 /// zeroing pass).
-struct Padded {
+pub(super) struct Padded {
     images: Vec<Vec<f32>>,
 }
 
@@ -202,7 +206,13 @@ impl Padded {
                 .all(|image| image.len() == Padded::image_len(g, channels))
     }
 
-    fn image(&self, i: usize) -> &[f32] {
+    /// The images, to be written in place (their borders must stay zero).
+    pub(super) fn images_mut(&mut self) -> &mut [Vec<f32>] {
+        &mut self.images
+    }
+
+    /// Image `i`: its padded planes, then [`TAIL`] zeros.
+    pub(super) fn image(&self, i: usize) -> &[f32] {
         &self.images[i]
     }
 }
@@ -297,6 +307,7 @@ fn convolve_blocks<T: Send>(
                 let ext = &mut scratch[..c_out * columns];
                 isa.dispatch(Products {
                     packed: &packed,
+                    taps: 9,
                     image: xp.image(i),
                     ext: &mut *ext,
                     block: Block {
@@ -344,6 +355,11 @@ fn convolve_into(
     output: &mut [f32],
 ) {
     check_len("conv3x3", "output", output.len(), g.output_len());
+    if isa == Isa::Best && winograd::applies(g) {
+        let u = winograd::transform_filters(taps, g.c_out, g.c_in);
+        winograd::convolve_into(xp, &u, (bias, relu), g, output);
+        return;
+    }
     let (c_out, h, w, pw) = (g.c_out, g.height, g.width, g.padded_width());
     let columns = g.convolution_columns();
     let (blocks, rows) = (g.blocks(columns), g.rows_per_block(columns));
@@ -390,6 +406,11 @@ fn convolve_padded(
     g: &Geometry,
     out: &mut Padded,
 ) {
+    if winograd::applies(g) {
+        let u = winograd::transform_filters(taps, g.c_out, g.c_in);
+        winograd::convolve_padded(xp, &u, (Some(bias), relu), g, out);
+        return;
+    }
     let (c_out, w, pw, plane) = (g.c_out, g.width, g.padded_width(), g.plane());
     let blocks = g.blocks(g.convolution_columns());
     let mut items: Vec<Vec<&mut [f32]>> = Vec::with_capacity(g.batch * blocks.len());
@@ -770,6 +791,11 @@ mod tests {
             g(2, 2, 2, 3, 1100), // one row per block
             g(2, 64, 11, 3, 9),  // weight tiles: 4 vectors of input channels; 6 + 4 + 1 outputs
             g(1, 32, 13, 2, 60), // weight tiles: 2 vectors; 12 + 1 outputs; two column chunks
+            // Winograd (≥ 64 channels on both sides; the input gradient too): odd width (a last
+            // tile column half outside), 9 tile rows in blocks of 2.
+            g(2, 64, 72, 18, 17),
+            // Winograd: odd height, c_out not a multiple of the tiles' 8 channels.
+            g(1, 64, 65, 5, 3),
         ]
     }
 
@@ -812,8 +838,14 @@ mod tests {
 
     #[test]
     fn inference_equals_the_layers_one_by_one() {
-        // Channel counts 2 → 3 → 3 → 3 → 1: the third hidden layer reuses the first's buffer.
-        let channels = [3, 3, 3, 1];
+        // Channel counts 2 → 3 → 3 → 3 → 1: the third hidden layer reuses the first's buffer;
+        // 2 → 64 → 65 → 64 → 1 the same with the middle layers by Winograd.
+        for channels in [[3, 3, 3, 1], [64, 65, 64, 1]] {
+            inference_equals_the_layers_one_by_one_for(channels);
+        }
+    }
+
+    fn inference_equals_the_layers_one_by_one_for(channels: [usize; 4]) {
         for (n, g) in geometries().into_iter().enumerate() {
             let g = Geometry { c_in: 2, ..g };
             let x = values(g.input_len(), 1000 + n as u64);
@@ -948,13 +980,27 @@ mod tests {
 
     #[test]
     fn results_do_not_depend_on_the_thread_count() {
-        let g = Geometry {
+        let direct = Geometry {
             batch: 3,
             c_in: 4,
             c_out: 5,
             height: 11,
             width: 700,
         };
+        // Winograd, several blocks per image.
+        let winograd = Geometry {
+            batch: 3,
+            c_in: 64,
+            c_out: 64,
+            height: 20,
+            width: 30,
+        };
+        for g in [direct, winograd] {
+            results_do_not_depend_on_the_thread_count_for(g);
+        }
+    }
+
+    fn results_do_not_depend_on_the_thread_count_for(g: Geometry) {
         let x = values(g.input_len(), 7);
         let w = values(g.weight_len(), 8);
         let dy = values(g.output_len(), 9);
