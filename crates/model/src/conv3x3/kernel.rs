@@ -206,11 +206,6 @@ impl Padded {
                 .all(|image| image.len() == Padded::image_len(g, channels))
     }
 
-    /// The images, to be written in place (their borders must stay zero).
-    pub(super) fn images_mut(&mut self) -> &mut [Vec<f32>] {
-        &mut self.images
-    }
-
     /// Image `i`: its padded planes, then [`TAIL`] zeros.
     pub(super) fn image(&self, i: usize) -> &[f32] {
         &self.images[i]
@@ -360,19 +355,10 @@ fn convolve_into(
         winograd::convolve_into(xp, &u, (bias, relu), g, output);
         return;
     }
-    let (c_out, h, w, pw) = (g.c_out, g.height, g.width, g.padded_width());
+    let (w, pw) = (g.width, g.padded_width());
     let columns = g.convolution_columns();
-    let (blocks, rows) = (g.blocks(columns), g.rows_per_block(columns));
-    // Each work item (image, block of rows) gets the rows it writes in each output plane.
-    let mut items: Vec<Vec<&mut [f32]>> = (0..g.batch * blocks.len())
-        .map(|_| Vec::with_capacity(c_out))
-        .collect();
-    for (plane_index, dst) in output.chunks_mut((h * w).max(1)).enumerate() {
-        let first = plane_index / c_out * blocks.len();
-        for (j, rows_of_block) in dst.chunks_mut((rows * w).max(1)).enumerate() {
-            items[first + j].push(rows_of_block);
-        }
-    }
+    let blocks = g.blocks(columns);
+    let items = row_blocks(output, g, g.rows_per_block(columns));
     convolve_blocks(
         xp,
         taps,
@@ -394,6 +380,54 @@ fn convolve_into(
     );
 }
 
+/// `output [batch, c_out, h, w]` cut into what each work item writes (image `i`, block `b` of
+/// `rows` image rows; item `i · blocks + b`): its rows in every output plane, plane by plane.
+pub(super) fn row_blocks<'a>(
+    output: &'a mut [f32],
+    g: &Geometry,
+    rows: usize,
+) -> Vec<Vec<&'a mut [f32]>> {
+    let (c_out, h, w) = (g.c_out, g.height, g.width);
+    let blocks = h.div_ceil(rows.max(1));
+    let mut items: Vec<Vec<&mut [f32]>> = (0..g.batch * blocks)
+        .map(|_| Vec::with_capacity(c_out))
+        .collect();
+    for (plane_index, dst) in output.chunks_mut((h * w).max(1)).enumerate() {
+        let first = plane_index / c_out.max(1) * blocks;
+        for (j, rows_of_block) in dst.chunks_mut((rows * w).max(1)).enumerate() {
+            items[first + j].push(rows_of_block);
+        }
+    }
+    items
+}
+
+/// [`row_blocks`] of zero-padded images of `c_out` channels: each item's rows in every plane as
+/// one run of `rows · (w + 2)` elements from the block's first value (its first row, column 1),
+/// so a row's two border columns sit between it and the next.
+pub(super) fn padded_row_blocks<'a>(
+    out: &'a mut Padded,
+    g: &Geometry,
+    rows: usize,
+) -> Vec<Vec<&'a mut [f32]>> {
+    let (c_out, h, pw, plane) = (g.c_out, g.height, g.padded_width(), g.plane());
+    let blocks = h.div_ceil(rows.max(1));
+    let mut items: Vec<Vec<&mut [f32]>> = Vec::with_capacity(g.batch * blocks);
+    for image in &mut out.images {
+        let mut per_block: Vec<Vec<&mut [f32]>> =
+            (0..blocks).map(|_| Vec::with_capacity(c_out)).collect();
+        for channel in image.chunks_exact_mut(plane).take(c_out) {
+            let mut rest = &mut channel[pw + 1..];
+            for (b, dst) in per_block.iter_mut().enumerate() {
+                let (run, tail) = rest.split_at_mut(rows.min(h - b * rows) * pw);
+                dst.push(run);
+                rest = tail;
+            }
+        }
+        items.extend(per_block);
+    }
+    items
+}
+
 /// [`convolve`] written into `out`, zero-padded images of `c_out` channels whose borders are
 /// zero: the next layer's input, with no copy in between. On the padded grid a block's extended
 /// output is one contiguous run of each plane, from `(w + 2) + 1` past the block's first
@@ -411,22 +445,10 @@ fn convolve_padded(
         winograd::convolve_padded(xp, &u, (Some(bias), relu), g, out);
         return;
     }
-    let (c_out, w, pw, plane) = (g.c_out, g.width, g.padded_width(), g.plane());
-    let blocks = g.blocks(g.convolution_columns());
-    let mut items: Vec<Vec<&mut [f32]>> = Vec::with_capacity(g.batch * blocks.len());
-    for image in &mut out.images {
-        let mut per_block: Vec<Vec<&mut [f32]>> =
-            blocks.iter().map(|_| Vec::with_capacity(c_out)).collect();
-        for channel in image.chunks_exact_mut(plane).take(c_out) {
-            let mut rest = &mut channel[pw + 1..];
-            for (&(_, cols), dst) in blocks.iter().zip(&mut per_block) {
-                let (run, tail) = rest.split_at_mut(cols);
-                dst.push(run);
-                rest = tail;
-            }
-        }
-        items.extend(per_block);
-    }
+    let (w, pw) = (g.width, g.padded_width());
+    let columns = g.convolution_columns();
+    let blocks = g.blocks(columns);
+    let items = padded_row_blocks(out, g, g.rows_per_block(columns));
     convolve_blocks(
         xp,
         taps,

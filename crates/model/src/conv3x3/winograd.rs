@@ -23,7 +23,7 @@ use std::cell::RefCell;
 
 use rayon::prelude::*;
 
-use super::kernel::{Geometry, Padded};
+use super::kernel::{Geometry, Padded, padded_row_blocks, row_blocks};
 use super::micro::{Block, Isa, MR, Products, TileColumns, pack_matrices};
 
 /// About how many 2×2 output tiles one work item covers (whole tile rows): the item's
@@ -45,6 +45,11 @@ pub(super) fn applies(g: &Geometry) -> bool {
     g.c_in >= MIN_CHANNELS && g.c_out >= MIN_CHANNELS
 }
 
+/// `G a` for three values `a`: `(a₀, (a₀ + a₁ + a₂)/2, (a₀ − a₁ + a₂)/2, a₂)`.
+fn times_g([a0, a1, a2]: [f32; 3]) -> [f32; 4] {
+    [a0, 0.5 * (a0 + a1 + a2), 0.5 * (a0 - a1 + a2), a2]
+}
+
 /// The filters transformed, `U_ξ = (G g Gᵀ)_ξ` for ξ = 4·i + j: `[16][c_out][c_in]`, from tap
 /// matrices `[9][c_out][c_in]` (tap `3·ky + kx`).
 pub(super) fn transform_filters(taps: &[f32], c_out: usize, c_in: usize) -> Vec<f32> {
@@ -52,18 +57,10 @@ pub(super) fn transform_filters(taps: &[f32], c_out: usize, c_in: usize) -> Vec<
     for o in 0..c_out {
         for c in 0..c_in {
             let g = |ky: usize, kx: usize| taps[((3 * ky + kx) * c_out + o) * c_in + c];
-            // G g: 4 × 3, column by column.
-            let mut t = [[0.0f32; 3]; 4];
-            for (kx, _) in [0, 1, 2].iter().enumerate() {
-                let (g0, g1, g2) = (g(0, kx), g(1, kx), g(2, kx));
-                t[0][kx] = g0;
-                t[1][kx] = 0.5 * (g0 + g1 + g2);
-                t[2][kx] = 0.5 * (g0 - g1 + g2);
-                t[3][kx] = g2;
-            }
-            // (G g) Gᵀ: 4 × 4.
-            for (i, &[a0, a1, a2]) in t.iter().enumerate() {
-                let row = [a0, 0.5 * (a0 + a1 + a2), 0.5 * (a0 - a1 + a2), a2];
+            // G g: each column of the filter to 4 values, then (G g) Gᵀ: each row of that.
+            let columns = [0, 1, 2].map(|kx| times_g([g(0, kx), g(1, kx), g(2, kx)]));
+            for i in 0..4 {
+                let row = times_g(columns.map(|column| column[i]));
                 for (j, v) in row.into_iter().enumerate() {
                     u[((4 * i + j) * c_out + o) * c_in + c] = v;
                 }
@@ -93,20 +90,8 @@ pub(super) fn convolve_into(
     g: &Geometry,
     output: &mut [f32],
 ) {
-    let (c_out, h, w) = (g.c_out, g.height, g.width);
-    let rows = 2 * tile_rows(g);
-    let blocks = h.div_ceil(rows);
-    // Each work item (image, block of tile rows) gets its output rows in every plane.
-    let mut items: Vec<Vec<&mut [f32]>> = (0..g.batch * blocks)
-        .map(|_| Vec::with_capacity(c_out))
-        .collect();
-    for (plane_index, dst) in output.chunks_mut((h * w).max(1)).enumerate() {
-        let first = plane_index / c_out.max(1) * blocks;
-        for (b, rows) in dst.chunks_mut((rows * w).max(1)).enumerate() {
-            items[first + b].push(rows);
-        }
-    }
-    run(xp, u, activation, g, items, w);
+    let items = row_blocks(output, g, 2 * tile_rows(g));
+    run(xp, u, activation, g, items, g.width);
 }
 
 /// [`convolve_into`] written into zero-padded images of `c_out` channels (the next layer's
@@ -119,26 +104,8 @@ pub(super) fn convolve_padded(
     g: &Geometry,
     out: &mut Padded,
 ) {
-    let (c_out, h, w, pw, plane) = (g.c_out, g.height, g.width, g.padded_width(), g.plane());
-    let rows = 2 * tile_rows(g);
-    let mut items: Vec<Vec<&mut [f32]>> = Vec::new();
-    for image in out.images_mut() {
-        let mut per_block: Vec<Vec<&mut [f32]>> = (0..h.div_ceil(rows))
-            .map(|_| Vec::with_capacity(c_out))
-            .collect();
-        for channel in image.chunks_exact_mut(plane).take(c_out) {
-            // From the first value (row 1, column 1): each block's rows, `pw` apart.
-            let mut rest = &mut channel[pw + 1..];
-            for (b, dst) in per_block.iter_mut().enumerate() {
-                let here = rows.min(h - b * rows);
-                let (run, tail) = rest.split_at_mut((here * pw).min(rest.len()));
-                dst.push(&mut run[..(here - 1) * pw + w]);
-                rest = tail;
-            }
-        }
-        items.extend(per_block);
-    }
-    run(xp, u, activation, g, items, pw);
+    let items = padded_row_blocks(out, g, 2 * tile_rows(g));
+    run(xp, u, activation, g, items, g.padded_width());
 }
 
 /// The products of every work item, each item's output rows handed as one slice per output
