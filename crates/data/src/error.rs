@@ -4,14 +4,44 @@ use std::path::PathBuf;
 
 use thiserror::Error;
 
+use crate::spec::SpecError;
+
+/// What a file operation was doing when it failed: the kind of error it is for the user (an
+/// unreadable input, or an output that cannot be written).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IoAction {
+    /// Reading a file.
+    Read,
+    /// Opening a folder.
+    OpenFolder,
+    /// Listing a folder.
+    ReadFolder,
+    /// Looking at a file's type.
+    Inspect,
+    /// Writing a file.
+    Write,
+}
+
+impl std::fmt::Display for IoAction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Read => "cannot read",
+            Self::OpenFolder => "cannot open folder",
+            Self::ReadFolder => "cannot read folder",
+            Self::Inspect => "cannot inspect",
+            Self::Write => "cannot write",
+        })
+    }
+}
+
 /// What can go wrong while reading images, parsing specs or building datasets.
 #[derive(Debug, Error)]
 pub enum DataError {
     /// Reading or writing a file failed.
     #[error("{action} {path}: {source}")]
     Io {
-        /// What was being done ("cannot read", "cannot write", ...).
-        action: &'static str,
+        /// What was being done: reading or writing.
+        action: IoAction,
         /// The file or folder.
         path: PathBuf,
         /// The underlying error.
@@ -50,17 +80,8 @@ pub enum DataError {
         message: String,
     },
     /// A spec string (noise, labels, ...) is malformed.
-    #[error("invalid {what} '{given}': {problem}; expected {expected}")]
-    Spec {
-        /// Which kind of spec ("noise", "labels").
-        what: &'static str,
-        /// The text given.
-        given: String,
-        /// What is wrong with it.
-        problem: String,
-        /// What would be accepted.
-        expected: &'static str,
-    },
+    #[error(transparent)]
+    Spec(#[from] SpecError),
     /// A numeric parameter is out of range.
     #[error("invalid {name} = {value}: {expected}")]
     Parameter {
@@ -109,11 +130,25 @@ pub enum DataError {
 }
 
 impl DataError {
-    pub(crate) fn io(
-        action: &'static str,
-        path: impl Into<PathBuf>,
-        source: std::io::Error,
-    ) -> Self {
+    /// Whether this error is about writing output (a file that cannot be written or encoded),
+    /// rather than about unusable input.
+    pub fn is_output(&self) -> bool {
+        matches!(
+            self,
+            Self::Io {
+                action: IoAction::Write,
+                ..
+            } | Self::Encode { .. }
+        )
+    }
+
+    /// Whether this error is a bad setting (a spec string or parameter out of range), rather than
+    /// about data.
+    pub fn is_usage(&self) -> bool {
+        matches!(self, Self::Spec(_) | Self::Parameter { .. })
+    }
+
+    pub(crate) fn io(action: IoAction, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Self::Io {
             action,
             path: path.into(),

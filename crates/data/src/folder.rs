@@ -9,7 +9,7 @@ use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    ColorMode, DataError, DecodeLimits, Image,
+    ColorMode, DataError, DecodeLimits, Image, IoAction,
     seed::{Domain, stream},
 };
 
@@ -18,6 +18,7 @@ pub const IMAGE_EXTENSIONS: [&str; 7] = ["png", "jpg", "jpeg", "tif", "tiff", "b
 
 /// What to do with a file that cannot be used (undecodable, unreadable, too small).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "kebab-case")]
 pub enum OnBadImage {
     /// Stop with an error naming the file (the default: bad data should be seen).
@@ -108,10 +109,10 @@ pub struct ImageListing {
 
 /// Every image file under `root`, sorted; symbolic links are followed once (loops are cut).
 pub fn list_images(root: &Path) -> Result<ImageListing, DataError> {
-    let meta = fs::metadata(root).map_err(|e| DataError::io("cannot open folder", root, e))?;
+    let meta = fs::metadata(root).map_err(|e| DataError::io(IoAction::OpenFolder, root, e))?;
     if !meta.is_dir() {
         return Err(DataError::io(
-            "cannot open folder",
+            IoAction::OpenFolder,
             root,
             std::io::Error::other("not a directory: give a folder of images"),
         ));
@@ -128,7 +129,7 @@ pub fn list_images(root: &Path) -> Result<ImageListing, DataError> {
         }
         let entries = match fs::read_dir(&dir) {
             Ok(e) => e,
-            Err(e) if dir == root => return Err(DataError::io("cannot read folder", &dir, e)),
+            Err(e) if dir == root => return Err(DataError::io(IoAction::ReadFolder, &dir, e)),
             Err(e) => {
                 problems.push((dir.clone(), e.to_string()));
                 continue;
@@ -188,7 +189,7 @@ pub fn load_folder(config: &FolderConfig) -> Result<FolderDataset, DataError> {
     };
     for (path, reason) in problems {
         bad(
-            DataError::io("cannot inspect", path, std::io::Error::other(reason)),
+            DataError::io(IoAction::Inspect, path, std::io::Error::other(reason)),
             &mut warnings,
         )?;
     }

@@ -1,5 +1,5 @@
-//! Training pairs: random patches with the 8 flips/rotations, noisy inputs and corrupted targets;
-//! and full-image evaluation pairs.
+//! Training pairs: random patches with the 8 flips/rotations, noisy inputs and corrupted targets
+//! (each pair made as in `pair.rs`).
 //!
 //! Pair `g` (a global counter: step × batch + position) depends only on `(seed, g)`: the same seed
 //! gives the same pairs whatever the thread count or the order they are asked for, and a resumed
@@ -10,49 +10,9 @@ use std::sync::Arc;
 use rand::RngExt;
 use serde::{Deserialize, Serialize};
 
-use crate::{
-    DataError, Image, LabelSpec, NoiseSpec,
-    seed::{Domain, stream},
-};
-
-/// A training or evaluation example.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Pair {
-    /// What the network sees: the clean image with input noise.
-    pub input: Image,
-    /// What the loss compares with: the clean image with label corruption.
-    pub target: Image,
-    /// The truth, for metrics.
-    pub clean: Image,
-}
-
-/// How inputs and targets are made from a clean image.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case", deny_unknown_fields)]
-pub struct Corruption {
-    /// Noise on the input.
-    pub noise: NoiseSpec,
-    /// Clip noisy inputs to [0, 1] (targets are never clipped).
-    pub clip_input: bool,
-    /// Corruption of the target.
-    pub labels: LabelSpec,
-}
-
-impl Corruption {
-    /// The pair for `clean`, with input noise from `seed/domain/index` and label corruption from
-    /// an independent stream.
-    pub fn make_pair(&self, clean: Image, seed: u64, domain: Domain, index: u64) -> Pair {
-        let mut rng_in = stream(seed, domain, index);
-        let mut rng_lab = stream(seed ^ 0x5EED_1AB3_15C0_FFEE, domain, index);
-        let input = self.noise.apply(&clean, &mut rng_in, self.clip_input);
-        let target = self.labels.corrupt(&clean, &mut rng_lab);
-        Pair {
-            input,
-            target,
-            clean,
-        }
-    }
-}
+use crate::pair::{Corruption, Pair};
+use crate::seed::{Domain, stream};
+use crate::{DataError, Image};
 
 /// One of the 8 symmetries of the square: `k % 4` quarter turns, mirrored when `k >= 4`.
 pub fn dihedral(image: &Image, k: u8) -> Image {
@@ -213,19 +173,10 @@ impl PatchSampler {
     }
 }
 
-/// Full-image evaluation pairs (no cropping), with noise fixed by `seed` so every evaluation of a
-/// run, and every run of a comparison, sees the same inputs.
-pub fn evaluation_pairs(images: &[Image], corruption: &Corruption, seed: u64) -> Vec<Pair> {
-    images
-        .iter()
-        .enumerate()
-        .map(|(i, img)| corruption.make_pair(img.clone(), seed, Domain::Evaluation, i as u64))
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pair::evaluation_pairs;
 
     fn numbered(h: usize, w: usize) -> Image {
         Image::new((0..h * w).map(|i| i as f32).collect(), 1, h, w).unwrap()

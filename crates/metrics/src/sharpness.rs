@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use crate::{ImageRef, MetricsError, OwnedPlane};
 
 /// Four sharpness measures of one image, or their ratios to a reference.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct Sharpness {
     /// Sobel gradient energy (Tenengrad).

@@ -150,11 +150,11 @@ impl Denoiser {
     }
 
     /// Inference on flex with each layer (convolution, eval-mode batch norm, ReLU) as one pass
-    /// and the activations kept padded between layers ([`crate::conv3x3::inference`]); `None`
+    /// and the activations kept padded between layers ([`denoise_kernels::conv3x3::inference`]); `None`
     /// where that does not apply (autodiff devices, other backends).
     #[cfg(feature = "flex")]
     fn forward_fused(&self, noisy: &Tensor<4>) -> Option<Tensor<4>> {
-        use crate::conv3x3::{InferenceLayer, inference};
+        use denoise_kernels::conv3x3::{InferenceLayer, inference};
         let layer = |conv, norm, relu| InferenceLayer { conv, norm, relu };
         let layers: Vec<InferenceLayer<'_>> = std::iter::once(layer(&self.head, None, true))
             .chain(
@@ -198,12 +198,12 @@ impl Denoiser {
     }
 }
 
-/// Applies one convolution layer: the fast flex path of [`crate::conv3x3`] when the crate is
+/// Applies one convolution layer: the fast flex path of [`denoise_kernels::conv3x3`] when the crate is
 /// built with it, burn's `Conv2d::forward` otherwise.
 fn conv(layer: &Conv2d, x: Tensor<4>) -> Tensor<4> {
     #[cfg(feature = "flex")]
     {
-        crate::conv3x3::forward(layer, x)
+        denoise_kernels::conv3x3::forward(layer, x)
     }
     #[cfg(not(feature = "flex"))]
     {
@@ -211,12 +211,12 @@ fn conv(layer: &Conv2d, x: Tensor<4>) -> Tensor<4> {
     }
 }
 
-/// `ReLU(conv(x))`: fused on flex ([`crate::conv3x3::forward_relu`]), else burn's `Conv2d` and
+/// `ReLU(conv(x))`: fused on flex ([`denoise_kernels::conv3x3::forward_relu`]), else burn's `Conv2d` and
 /// ReLU.
 fn conv_relu(layer: &Conv2d, x: Tensor<4>) -> Tensor<4> {
     #[cfg(feature = "flex")]
     {
-        crate::conv3x3::forward_relu(layer, x)
+        denoise_kernels::conv3x3::forward_relu(layer, x)
     }
     #[cfg(not(feature = "flex"))]
     {
@@ -224,12 +224,12 @@ fn conv_relu(layer: &Conv2d, x: Tensor<4>) -> Tensor<4> {
     }
 }
 
-/// `ReLU(norm(x))`: fused in training on flex ([`crate::batch_norm::forward_relu`]), else
+/// `ReLU(norm(x))`: fused in training on flex ([`denoise_kernels::batch_norm::forward_relu`]), else
 /// burn's `BatchNorm` and ReLU.
 fn batch_norm_relu(norm: &BatchNorm, x: Tensor<4>) -> Tensor<4> {
     #[cfg(feature = "flex")]
     {
-        crate::batch_norm::forward_relu(norm, x)
+        denoise_kernels::batch_norm::forward_relu(norm, x)
     }
     #[cfg(not(feature = "flex"))]
     {
@@ -237,12 +237,12 @@ fn batch_norm_relu(norm: &BatchNorm, x: Tensor<4>) -> Tensor<4> {
     }
 }
 
-/// Applies one batch norm: the flex kernels of [`crate::batch_norm`] when the crate is built with
+/// Applies one batch norm: the flex kernels of [`denoise_kernels::batch_norm`] when the crate is built with
 /// them, burn's `BatchNorm::forward` otherwise.
 fn batch_norm(norm: &BatchNorm, x: Tensor<4>) -> Tensor<4> {
     #[cfg(feature = "flex")]
     {
-        crate::batch_norm::forward(norm, x)
+        denoise_kernels::batch_norm::forward(norm, x)
     }
     #[cfg(not(feature = "flex"))]
     {
@@ -295,6 +295,7 @@ mod tests {
         assert_eq!(diff, 0.0);
     }
 
+    #[cfg(feature = "flex")]
     #[test]
     fn fused_inference_matches_layer_by_layer() {
         let train = Device::flex().autodiff();

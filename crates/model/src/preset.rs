@@ -9,6 +9,7 @@ use crate::DenoiserConfig;
 
 /// A named size of the DnCNN family.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "kebab-case")]
 pub enum Preset {
     /// Depth 5, width 32, no batch norm: CPU runs and CI (≈ 28k parameters for gray).

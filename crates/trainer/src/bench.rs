@@ -8,11 +8,9 @@
 
 use std::time::Instant;
 
-use anyhow::Result;
 use burn::module::Module;
 use burn::optim::GradientsParams;
 use burn::tensor::{Device, Tensor, TensorData};
-use clap::ValueEnum;
 use denoise_data::{
     Corruption, PairBatcher, PatchConfig, PatchSampler, SyntheticConfig, SyntheticDataset,
 };
@@ -22,11 +20,33 @@ use rand::rngs::Xoshiro256PlusPlus;
 use rand_distr::{Distribution, Normal};
 use serde::{Deserialize, Serialize};
 
+use crate::error::Result;
 use crate::loss::LossSpec;
 use crate::optim::OptimSpec;
 
+/// Which convolution and batch-norm kernels flex runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
+#[serde(rename_all = "kebab-case")]
+pub enum Kernels {
+    /// denoise-lab's: the 3×3 convolution and both its gradients as well-shaped matrix products,
+    /// batch norm in one pass per direction.
+    Fast,
+    /// burn's stock flex `conv2d` and batch norm, with burn's generic backward passes.
+    Stock,
+}
+
+/// Makes flex run `kernels` for the rest of the process (nothing to choose without flex).
+pub fn use_kernels(kernels: Kernels) {
+    #[cfg(feature = "flex")]
+    denoise_kernels::fast_path::set_enabled(kernels == Kernels::Fast);
+    #[cfg(not(feature = "flex"))]
+    let _ = kernels;
+}
+
 /// The models a benchmark can time (PyTorch's `scripts/bench_pytorch.py` builds the same).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "kebab-case")]
 pub enum BenchModel {
     /// 5 layers × 32, no batch norm.
@@ -78,7 +98,7 @@ pub struct BenchSettings {
     /// Forwards in one inference repeat.
     pub infer_runs: usize,
     /// The convolution and batch-norm kernels flex ran.
-    pub kernels: crate::cli::Kernels,
+    pub kernels: Kernels,
 }
 
 /// The median of a set of rates and every rate, in the order measured.
@@ -112,10 +132,16 @@ pub fn median(values: &[f64]) -> f64 {
     }
 }
 
-fn host_values(seed: u64, n: usize) -> Vec<f32> {
+/// `n` values drawn on the host from N(`mean`, `std`²) by a generator seeded with `seed`: the
+/// same values on every machine (the benchmarks' batches, the parity tests' tensors).
+pub fn normal_values(seed: u64, n: usize, mean: f32, std: f32) -> Vec<f32> {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
-    let normal = Normal::new(0.5f32, 0.2).expect("finite");
+    let normal = Normal::new(mean, std).expect("a finite mean and std >= 0");
     (0..n).map(|_| normal.sample(&mut rng)).collect()
+}
+
+fn host_values(seed: u64, n: usize) -> Vec<f32> {
+    normal_values(seed, n, 0.5, 0.2)
 }
 
 /// Training patches per second of `model` on `device` (Adam, MSE, one fixed batch).
@@ -245,7 +271,7 @@ mod tests {
             train_steps: 2,
             infer_size: 16,
             infer_runs: 2,
-            kernels: crate::cli::Kernels::Fast,
+            kernels: Kernels::Fast,
         };
         let device = Device::flex();
         for r in [

@@ -5,15 +5,20 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use anyhow::Result;
+use denoise_data::spec::{SpecError, SpecKind};
 use denoise_data::{ColorMode, Corruption, LabelSpec, NoiseSpec, OnBadImage};
 use denoise_model::{DenoiserConfig, Preset};
 use serde::{Deserialize, Serialize};
 
 use crate::backend::BackendChoice;
-use crate::exit::usage;
+use crate::error::{Error, Result};
 use crate::loss::LossSpec;
 use crate::optim::{OptimSpec, Schedule};
+
+/// The error of a config check: a usage error naming the flag.
+fn usage(message: impl Into<String>) -> Error {
+    Error::Usage(message.into())
+}
 
 /// Where training images come from.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -27,10 +32,14 @@ pub enum DataSource {
 }
 
 impl FromStr for DataSource {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
+    type Err = SpecError;
+    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
         if s.is_empty() {
-            return Err("--data: give `synthetic` or a folder of images".into());
+            const DATA: SpecKind = SpecKind {
+                what: "data",
+                expected: "`synthetic` or a folder of images",
+            };
+            return Err(DATA.error(s, "the value is empty"));
         }
         Ok(if s == "synthetic" {
             Self::Synthetic
@@ -49,18 +58,7 @@ impl fmt::Display for DataSource {
     }
 }
 
-impl TryFrom<String> for DataSource {
-    type Error = String;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        s.parse()
-    }
-}
-
-impl From<DataSource> for String {
-    fn from(d: DataSource) -> Self {
-        d.to_string()
-    }
-}
+denoise_data::spec_string!(DataSource);
 
 /// Data settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

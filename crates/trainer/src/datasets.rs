@@ -1,18 +1,84 @@
-//! Turning the data settings of a run into training images and named validation images.
+//! Turning a data source into named clean images: the built-in synthetic set or a folder of
+//! images (train/validation split), for training runs and for evaluation alike.
 
-use anyhow::{Context, Result};
+use std::path::Path;
+
 use denoise_data::{FolderConfig, Image, SyntheticConfig, SyntheticDataset, load_folder};
 
 use crate::config::{DataSource, TrainConfig};
+use crate::error::{Context, Result};
+
+/// An image with the name it is reported under.
+pub type NamedImage = (String, Image);
 
 /// Clean images for training and validation.
 pub struct Datasets {
     /// Training images (patches are cut from them).
     pub train: Vec<Image>,
     /// Validation images, full size, with names for the report.
-    pub validation: Vec<(String, Image)>,
+    pub validation: Vec<NamedImage>,
     /// Files skipped and other remarks.
     pub warnings: Vec<String>,
+}
+
+/// The images of a synthetic set, named `synthetic-000`, `synthetic-001`, ...
+pub fn synthetic(config: SyntheticConfig) -> Vec<NamedImage> {
+    let set = SyntheticDataset::new(config);
+    (0..set.len())
+        .map(|i| (format!("synthetic-{i:03}"), set.image(i)))
+        .collect()
+}
+
+/// A folder's images split as `config` says, each named by its path below the folder; a file
+/// that cannot be used names the folder and the `--on-bad-image` choice in the error.
+pub fn folder(config: &FolderConfig) -> Result<Datasets> {
+    let root = &config.root;
+    let loaded = load_folder(config).with_context(|| {
+        format!(
+            "--data {} (a file that cannot be used stops the run; --on-bad-image skip leaves such \
+             files out)",
+            root.display()
+        )
+    })?;
+    let name = |p: &Path| {
+        p.strip_prefix(root)
+            .unwrap_or(p)
+            .to_string_lossy()
+            .into_owned()
+    };
+    Ok(Datasets {
+        train: loaded.train.into_iter().map(|n| n.image).collect(),
+        validation: loaded
+            .validation
+            .into_iter()
+            .map(|n| (name(&n.path), n.image))
+            .collect(),
+        warnings: loaded.warnings,
+    })
+}
+
+/// Every image of a folder (none held out), each named by its path below the folder.
+pub fn named_all(config: &FolderConfig) -> Result<(Vec<NamedImage>, Vec<String>)> {
+    let root = &config.root;
+    let loaded = load_folder(&FolderConfig {
+        validation_fraction: 0.0,
+        ..config.clone()
+    })
+    .with_context(|| format!("--data {}", root.display()))?;
+    let named = loaded
+        .train
+        .into_iter()
+        .map(|n| {
+            let name = n
+                .path
+                .strip_prefix(root)
+                .unwrap_or(&n.path)
+                .to_string_lossy()
+                .into_owned();
+            (name, n.image)
+        })
+        .collect();
+    Ok((named, loaded.warnings))
 }
 
 /// Loads or renders the images a run trains and validates on.
@@ -29,54 +95,27 @@ pub fn load(config: &TrainConfig) -> Result<Datasets> {
             })
             .images();
             // Validation images come from a different seed stream than training images.
-            let val = SyntheticDataset::new(SyntheticConfig {
+            let validation = synthetic(SyntheticConfig {
                 count: d.val_images,
                 height: d.val_size,
                 width: d.val_size,
                 color: d.color,
                 seed: config.seed ^ 0x7A11_DA7E,
             });
-            let validation = (0..val.len())
-                .map(|i| (format!("synthetic-{i:03}"), val.image(i)))
-                .collect();
             Ok(Datasets {
                 train,
                 validation,
                 warnings: Vec::new(),
             })
         }
-        DataSource::Folder(root) => {
-            let folder = load_folder(&FolderConfig {
-                root: root.clone(),
-                color: d.color,
-                validation_fraction: d.val_fraction,
-                seed: config.seed,
-                min_side: config.patch,
-                on_bad: d.on_bad_image,
-                limits: Default::default(),
-            })
-            .with_context(|| {
-                format!(
-                    "--data {} (a file that cannot be used stops the run; --on-bad-image skip \
-                     leaves such files out)",
-                    root.display()
-                )
-            })?;
-            let name = |p: &std::path::Path| {
-                p.strip_prefix(root)
-                    .unwrap_or(p)
-                    .to_string_lossy()
-                    .into_owned()
-            };
-            Ok(Datasets {
-                train: folder.train.into_iter().map(|n| n.image).collect(),
-                validation: folder
-                    .validation
-                    .into_iter()
-                    .map(|n| (name(&n.path), n.image))
-                    .collect(),
-                warnings: folder.warnings,
-            })
-        }
+        DataSource::Folder(root) => folder(&FolderConfig {
+            root: root.clone(),
+            color: d.color,
+            validation_fraction: d.val_fraction,
+            seed: config.seed,
+            min_side: config.patch,
+            on_bad: d.on_bad_image,
+            limits: Default::default(),
+        }),
     }
 }

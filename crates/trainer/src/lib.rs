@@ -1,23 +1,17 @@
-//! The library behind the `denoise` binary: CLI, backend choice, losses, optimizers, training
-//! loop, checkpoints and evaluation. Integration tests drive it directly and through the binary.
+//! The training engine of denoise-lab: backend choice, losses, optimizers, the training loop, run
+//! folders with their checkpoints, and evaluation. A library: it prints nothing and returns typed
+//! errors ([`Error`], with an [`ErrorKind`] each); the `denoise` binary (`denoise-cli`) shows
+//! progress, handles signals and maps errors to exit codes.
 
-pub mod allocator;
 pub mod backend;
 pub mod bench;
-pub mod checkpoint;
-pub mod cli;
-pub mod commands;
 pub mod config;
 pub mod datasets;
+pub mod error;
 pub mod evaluate;
-pub mod exit;
-pub mod experiment;
-pub mod grad;
-pub mod interrupt;
 pub mod loss;
 pub mod optim;
-pub mod progress;
-pub mod report;
-pub mod run_dir;
-pub mod space;
+pub mod run;
 pub mod train;
+
+pub use error::{Error, ErrorKind, Result};

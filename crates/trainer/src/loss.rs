@@ -20,11 +20,17 @@ use std::str::FromStr;
 
 use burn::nn::loss::{HuberLossConfig, LpLossConfig, MseLoss, Reduction, SmoothL1LossConfig};
 use burn::tensor::Tensor;
+use denoise_data::spec::{SpecError, SpecKind, split_kind};
 use serde::{Deserialize, Serialize};
 
 /// What `--loss` accepts.
-pub const LOSS_EXPECTED: &str =
-    "mse, l1, huber[:δ > 0], smooth-l1[:β > 0], charbonnier[:ε > 0], log-cosh, l0[:γ₀ > 0]";
+pub const LOSS_EXPECTED: &str = "one of mse, l1, huber[:δ > 0], smooth-l1[:β > 0], \
+     charbonnier[:ε > 0], log-cosh, l0[:γ₀ > 0]";
+
+const LOSS: SpecKind = SpecKind {
+    what: "loss",
+    expected: LOSS_EXPECTED,
+};
 
 /// A training loss; parse it from its CLI spelling.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -59,29 +65,23 @@ pub enum LossSpec {
 }
 
 impl FromStr for LossSpec {
-    type Err = String;
+    type Err = SpecError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let (kind, arg) = match s.split_once(':') {
-            Some((k, a)) => (k.trim(), Some(a.trim())),
-            None => (s.trim(), None),
-        };
-        let param = |name: &str, default: f64| -> Result<f64, String> {
+        let (kind, arg) = split_kind(s);
+        let arg = arg.map(str::trim);
+        let param = |name: &str, default: f64| -> Result<f64, SpecError> {
             match arg {
                 None => Ok(default),
                 Some(a) => match a.parse::<f64>() {
                     Ok(v) if v > 0.0 && v.is_finite() => Ok(v),
-                    _ => Err(format!(
-                        "invalid loss '{s}': {name} must be a number > 0; expected one of {LOSS_EXPECTED}"
-                    )),
+                    _ => Err(LOSS.error(s, format!("{name} must be a number > 0"))),
                 },
             }
         };
         let no_arg = |spec: LossSpec| match arg {
             None => Ok(spec),
-            Some(_) => Err(format!(
-                "invalid loss '{s}': {kind} takes no parameter; expected one of {LOSS_EXPECTED}"
-            )),
+            Some(_) => Err(LOSS.error(s, format!("{kind} takes no parameter"))),
         };
         match kind.to_ascii_lowercase().as_str() {
             "mse" | "l2" => no_arg(Self::Mse),
@@ -99,9 +99,7 @@ impl FromStr for LossSpec {
             "l0" => Ok(Self::L0 {
                 gamma: param("γ₀", 2.0)?,
             }),
-            _ => Err(format!(
-                "unknown loss '{s}'; expected one of {LOSS_EXPECTED}"
-            )),
+            _ => Err(LOSS.error(s, "unknown loss")),
         }
     }
 }
@@ -120,18 +118,7 @@ impl fmt::Display for LossSpec {
     }
 }
 
-impl TryFrom<String> for LossSpec {
-    type Error = String;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        s.parse()
-    }
-}
-
-impl From<LossSpec> for String {
-    fn from(l: LossSpec) -> Self {
-        l.to_string()
-    }
-}
+denoise_data::spec_string!(LossSpec);
 
 impl LossSpec {
     /// The mean loss over every element; `progress` in [0, 1] is the fraction of training done
@@ -347,7 +334,7 @@ mod tests {
             assert_eq!(s.parse::<LossSpec>().unwrap().to_string(), s);
         }
         for bad in ["huber:0", "huber:-1", "huber:x", "mse:2", "l3", ""] {
-            let e = bad.parse::<LossSpec>().unwrap_err();
+            let e = bad.parse::<LossSpec>().unwrap_err().to_string();
             assert!(e.contains("expected one of mse, l1"), "{bad}: {e}");
         }
     }

@@ -3,7 +3,7 @@
 use burn::module::Module;
 use burn::tensor::{Device, Distribution, Tensor};
 use denoise_model::Preset;
-use denoise_trainer::checkpoint::{load_model, parameter_values, save_model};
+use denoise_trainer::run::checkpoint::{load_model, parameter_values, save_model};
 
 use crate::util::{resume, run, small_config};
 

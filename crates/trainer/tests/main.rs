@@ -1,12 +1,9 @@
-//! Integration tests of the trainer: training outcomes, determinism, checkpoints and the binary.
+//! Integration tests of the training engine: training outcomes, determinism, checkpoints, parity
+//! of the backends, the GPU path, and the fuzz corpus of the parsers.
 
-mod bad_input;
-mod binary;
 mod checkpoints;
 mod fuzz_corpus;
 mod gpu;
-mod interruption;
 mod parity;
-mod report;
 mod training;
 mod util;

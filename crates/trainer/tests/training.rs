@@ -1,8 +1,8 @@
 //! What training must achieve: it denoises, it is deterministic, and L1 resists outlier labels.
 
 use denoise_trainer::backend::BackendChoice;
-use denoise_trainer::checkpoint::parameter_values;
 use denoise_trainer::loss::LossSpec;
+use denoise_trainer::run::checkpoint::parameter_values;
 
 use crate::util::{run, short_config, small_config};
 
@@ -20,12 +20,12 @@ fn tiny_model_learns_to_denoise_gaussian_noise() {
     c.data.val_images = 4;
     c.data.val_size = 48;
     let out = run(&c, dir.path());
-    let gain = out.last.psnr - out.last.input_psnr;
+    let gain = out.last.mean.psnr - out.last.mean.input_psnr;
     assert!(
         gain > 3.0,
         "PSNR {:.2} dB vs input {:.2} dB: gain {gain:.2} dB <= 3 dB",
-        out.last.psnr,
-        out.last.input_psnr
+        out.last.mean.psnr,
+        out.last.mean.input_psnr
     );
     assert!(dir.path().join("model.safetensors").is_file());
     let metrics = std::fs::read_to_string(dir.path().join("metrics.csv")).unwrap();
@@ -67,7 +67,7 @@ fn l1_ends_with_smaller_bias_than_mse_under_outlier_labels() {
         c.steps = 200;
         c.eval_every = 200;
         c.checkpoint_every = 200;
-        run(&c, dir.path()).last.bias
+        run(&c, dir.path()).last.mean.bias
     };
     let mse = bias(LossSpec::Mse);
     let l1 = bias(LossSpec::L1);

@@ -1,12 +1,11 @@
 //! Helpers: small configs and runs.
 
 use std::path::Path;
-use std::process::{Command, Output};
 
 use denoise_trainer::backend::{self, BackendChoice};
 use denoise_trainer::config::TrainConfig;
-use denoise_trainer::run_dir::RunDir;
-use denoise_trainer::train::{TrainOptions, TrainOutcome, train};
+use denoise_trainer::run::RunDir;
+use denoise_trainer::train::{Silent, TrainOptions, TrainOutcome, train};
 
 /// Held by every test that runs on wgpu: one at a time on the (software) device, so that kernel
 /// autotuning and timing-sensitive work of one test do not crowd another's.
@@ -55,16 +54,7 @@ pub fn short_config(
 
 fn train_quietly(config: &TrainConfig, run: &RunDir, resume: bool) -> TrainOutcome {
     let selected = backend::select(config.backend).unwrap();
-    train(
-        config,
-        run,
-        &selected,
-        TrainOptions {
-            quiet: true,
-            resume,
-        },
-    )
-    .unwrap()
+    train(config, run, &selected, TrainOptions { resume }, &Silent).unwrap()
 }
 
 /// Trains `config` into `dir` (created) on its backend, quietly.
@@ -77,55 +67,4 @@ pub fn run(config: &TrainConfig, dir: &Path) -> TrainOutcome {
 /// Resumes the run in `dir` with `config` (its steps may be larger than before).
 pub fn resume(config: &TrainConfig, dir: &Path) -> TrainOutcome {
     train_quietly(config, &RunDir::open(dir).unwrap(), true)
-}
-
-/// Runs the `denoise` binary with `args` in `cwd`.
-pub fn denoise(args: &[&str], cwd: &Path) -> Output {
-    denoise_with_env(args, cwd, &[])
-}
-
-/// Runs the `denoise` binary with `args` in `cwd` and extra environment variables.
-pub fn denoise_with_env(args: &[&str], cwd: &Path, env: &[(&str, &str)]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_denoise"))
-        .args(args)
-        .envs(env.iter().copied())
-        .current_dir(cwd)
-        .output()
-        .expect("the binary runs")
-}
-
-/// The effective user id of this process (from /proc).
-fn effective_uid() -> Option<u32> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("Uid:"))?;
-    line.split_whitespace().nth(2)?.parse().ok()
-}
-
-/// Runs the binary as a user without privileges, so that file permissions apply: as root (CI),
-/// through `setpriv` as `nobody` with `cwd` opened to everyone; otherwise directly.
-pub fn run_unprivileged(args: &[&str], cwd: &Path) -> Output {
-    unprivileged(args, cwd)
-        .output()
-        .expect("the binary (or setpriv, from util-linux) runs")
-}
-
-/// The command [`run_unprivileged`] runs, to spawn it.
-pub fn unprivileged(args: &[&str], cwd: &Path) -> Command {
-    let mut c = if effective_uid() == Some(0) {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(cwd, std::fs::Permissions::from_mode(0o777)).unwrap();
-        let mut c = Command::new("setpriv");
-        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
-            .arg(env!("CARGO_BIN_EXE_denoise"));
-        c
-    } else {
-        Command::new(env!("CARGO_BIN_EXE_denoise"))
-    };
-    c.args(args).current_dir(cwd);
-    c
-}
-
-/// What the binary wrote to stderr.
-pub fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
 }

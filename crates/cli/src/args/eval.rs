@@ -1,0 +1,65 @@
+//! `denoise eval` and `denoise denoise` flags.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use denoise_data::{LabelSpec, NoiseSpec, OnBadImage};
+use denoise_trainer::config::DataSource;
+
+use super::ComputeArgs;
+
+/// `denoise eval` flags.
+#[derive(Debug, Clone, Args)]
+pub struct EvalArgs {
+    /// A run folder (its final model, else its newest checkpoint) or a checkpoint folder.
+    #[arg(long, value_name = "DIR")]
+    pub checkpoint: PathBuf,
+    /// Images to measure: `synthetic` or a folder (all of it is used).
+    #[arg(long, value_name = "synthetic|DIR", default_value = "synthetic")]
+    pub data: DataSource,
+    /// Noise added to the clean images (default: the run's training noise when known, else
+    /// gaussian:25).
+    #[arg(long, value_name = "SPEC")]
+    pub noise: Option<NoiseSpec>,
+    /// Label corruption whose oracle the outputs are compared with (default: the run's).
+    #[arg(long, value_name = "SPEC")]
+    pub labels: Option<LabelSpec>,
+    /// Synthetic data: number of images.
+    #[arg(long, default_value_t = 8)]
+    pub images: usize,
+    /// Synthetic data: side of the images.
+    #[arg(long, default_value_t = 96)]
+    pub size: usize,
+    /// Seed of the synthetic images and the noise.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Print JSON (per image and mean) instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// Folder data: what to do with a file that cannot be used.
+    #[arg(long, value_enum, default_value = "fail")]
+    pub on_bad_image: OnBadImage,
+    /// Backend and output.
+    #[command(flatten)]
+    pub compute: ComputeArgs,
+}
+
+/// `denoise denoise` flags.
+#[derive(Debug, Clone, Args)]
+pub struct DenoiseArgs {
+    /// A run folder or a checkpoint folder.
+    #[arg(long, value_name = "DIR")]
+    pub checkpoint: PathBuf,
+    /// An image file or a folder of images (denoised as they are: no noise is added).
+    pub input: PathBuf,
+    /// Output PNG file (for one image) or folder (for a folder); default: next to the input with
+    /// a `-denoised` suffix.
+    #[arg(long, short, value_name = "PATH")]
+    pub output: Option<PathBuf>,
+    /// Write 16-bit PNGs.
+    #[arg(long)]
+    pub sixteen_bit: bool,
+    /// Backend and output.
+    #[command(flatten)]
+    pub compute: ComputeArgs,
+}

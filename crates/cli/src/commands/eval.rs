@@ -1,0 +1,105 @@
+//! `denoise eval`.
+
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use burn::module::Module;
+use denoise_data::{
+    ColorMode, Corruption, FolderConfig, LabelSpec, NoiseSpec, SyntheticConfig, evaluation_pairs,
+};
+use denoise_trainer::config::{DataSource, TrainConfig};
+use denoise_trainer::datasets;
+use denoise_trainer::evaluate::{COLUMNS, Scores, evaluate};
+use denoise_trainer::run::checkpoint::{load_model, resolve_model_dir};
+use denoise_trainer::run::dir::CONFIG;
+
+use crate::args::EvalArgs;
+use crate::commands::devices::select;
+
+/// The run config next to a model folder (the run itself or a checkpoint's run), if any.
+fn run_config(model_dir: &std::path::Path) -> Option<TrainConfig> {
+    [model_dir.join(CONFIG), model_dir.join("../..").join(CONFIG)]
+        .iter()
+        .find(|p| p.is_file())
+        .and_then(|p| TrainConfig::load(p).ok())
+}
+
+/// One row of the terminal table: a name and every score.
+fn table_row(name: &str, s: &Scores) -> String {
+    let mut row = format!("{name:<28}");
+    for c in &COLUMNS {
+        let w = c.short.chars().count().max(8);
+        row.push_str(&format!(" {:>w$}", c.cell((c.get)(s))));
+    }
+    row
+}
+
+/// Measures a model and prints a table or JSON.
+pub fn run(args: &EvalArgs) -> Result<ExitCode> {
+    let dir = resolve_model_dir(&args.checkpoint)?;
+    let selected = select(args.compute.backend.unwrap_or_default())?;
+    if !args.compute.quiet {
+        eprintln!("backend: {}", selected.description);
+    }
+    let (model, model_config) = load_model(&dir, &selected.device)?;
+    let model = model.valid();
+    let color = ColorMode::from_channels(model_config.channels)
+        .context("model.json: channels must be 1 or 3")?;
+    let run = run_config(&dir);
+    let noise = args
+        .noise
+        .or(run.as_ref().map(|r| r.noise))
+        .unwrap_or(NoiseSpec::Gaussian {
+            sigma: denoise_data::Level::Fixed(25.0),
+        });
+    let labels = args
+        .labels
+        .or(run.as_ref().map(|r| r.labels))
+        .unwrap_or(LabelSpec::Clean);
+    let named = match &args.data {
+        DataSource::Synthetic => datasets::synthetic(SyntheticConfig {
+            count: args.images,
+            height: args.size,
+            width: args.size,
+            color,
+            seed: args.seed,
+        }),
+        DataSource::Folder(root) => {
+            let (named, warnings) = datasets::named_all(&FolderConfig {
+                min_side: 11,
+                on_bad: args.on_bad_image,
+                seed: args.seed,
+                color,
+                ..FolderConfig::new(root)
+            })?;
+            for w in &warnings {
+                eprintln!("warning: {w}");
+            }
+            named
+        }
+    };
+    let (names, images): (Vec<String>, Vec<_>) = named.into_iter().unzip();
+    let corruption = Corruption {
+        noise,
+        clip_input: false,
+        labels,
+    };
+    let pairs = evaluation_pairs(&images, &corruption, args.seed);
+    let (summary, _) = evaluate(&model, &pairs, &names, &labels, &selected.device)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&summary)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("model {}  noise {noise}  labels {labels}", dir.display());
+    let mut header = format!("{:<28}", "image");
+    for c in &COLUMNS {
+        let w = c.short.chars().count().max(8);
+        header.push_str(&format!(" {:>w$}", c.short));
+    }
+    println!("{header}");
+    for m in &summary.images {
+        println!("{}", table_row(&m.name, &m.scores));
+    }
+    println!("{}", table_row("mean", &summary.mean));
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,9 @@
+//! Integration tests of the `denoise` binary: bad input and exit codes, the commands end to end,
+//! interruption and resumption, the report, and what `devices` says about GPUs.
+
+mod bad_input;
+mod binary;
+mod devices;
+mod interruption;
+mod report;
+mod util;

@@ -1,0 +1,55 @@
+//! Helpers: running the `denoise` binary, as this user or as one without privileges.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+/// Runs the `denoise` binary with `args` in `cwd`.
+pub fn denoise(args: &[&str], cwd: &Path) -> Output {
+    denoise_with_env(args, cwd, &[])
+}
+
+/// Runs the `denoise` binary with `args` in `cwd` and extra environment variables.
+pub fn denoise_with_env(args: &[&str], cwd: &Path, env: &[(&str, &str)]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_denoise"))
+        .args(args)
+        .envs(env.iter().copied())
+        .current_dir(cwd)
+        .output()
+        .expect("the binary runs")
+}
+
+/// The effective user id of this process (from /proc).
+fn effective_uid() -> Option<u32> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("Uid:"))?;
+    line.split_whitespace().nth(2)?.parse().ok()
+}
+
+/// Runs the binary as a user without privileges, so that file permissions apply: as root (CI),
+/// through `setpriv` as `nobody` with `cwd` opened to everyone; otherwise directly.
+pub fn run_unprivileged(args: &[&str], cwd: &Path) -> Output {
+    unprivileged(args, cwd)
+        .output()
+        .expect("the binary (or setpriv, from util-linux) runs")
+}
+
+/// The command [`run_unprivileged`] runs, to spawn it.
+pub fn unprivileged(args: &[&str], cwd: &Path) -> Command {
+    let mut c = if effective_uid() == Some(0) {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(cwd, std::fs::Permissions::from_mode(0o777)).unwrap();
+        let mut c = Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+            .arg(env!("CARGO_BIN_EXE_denoise"));
+        c
+    } else {
+        Command::new(env!("CARGO_BIN_EXE_denoise"))
+    };
+    c.args(args).current_dir(cwd);
+    c
+}
+
+/// What the binary wrote to stderr.
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}

@@ -1,0 +1,143 @@
+//! Charts as inline SVG, drawn with plotters' SVG backend.
+
+use plotters::prelude::*;
+
+use crate::error::{Error, Result};
+use crate::figure::{Figure, Series};
+
+fn plot_err<E: std::fmt::Debug>(e: E) -> Error {
+    Error::Chart(format!("drawing a chart: {e:?}"))
+}
+
+/// A figure as an `<svg>` element.
+pub fn render(figure: &Figure) -> Result<String> {
+    line_chart(
+        &figure.title,
+        &figure.x_label,
+        &figure.y_label,
+        &figure.series,
+    )
+}
+
+fn bounds(series: &[Series]) -> (f64, f64, f64, f64) {
+    let pts = series
+        .iter()
+        .flat_map(|s| s.points.iter())
+        .filter(|p| p.0.is_finite() && p.1.is_finite());
+    let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
+    for &(x, y) in pts {
+        x0 = x0.min(x);
+        x1 = x1.max(x);
+        y0 = y0.min(y);
+        y1 = y1.max(y);
+    }
+    if x0 > x1 {
+        return (0.0, 1.0, 0.0, 1.0);
+    }
+    if x1 - x0 < 1e-12 {
+        x1 = x0 + 1.0;
+    }
+    let pad = ((y1 - y0) * 0.08).max(1e-6);
+    (x0, x1, y0 - pad, y1 + pad)
+}
+
+/// A line chart; returns the `<svg>` element.
+pub fn line_chart(title: &str, x_desc: &str, y_desc: &str, series: &[Series]) -> Result<String> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (560, 340)).into_drawing_area();
+        root.fill(&WHITE).map_err(plot_err)?;
+        let (x0, x1, y0, y1) = bounds(series);
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 17))
+            .margin(12)
+            .x_label_area_size(38)
+            .y_label_area_size(62)
+            .build_cartesian_2d(x0..x1, y0..y1)
+            .map_err(plot_err)?;
+        chart
+            .configure_mesh()
+            .x_desc(x_desc)
+            .y_desc(y_desc)
+            .light_line_style(WHITE.mix(0.0))
+            .draw()
+            .map_err(plot_err)?;
+        for (i, s) in series.iter().enumerate() {
+            let color = if s.dashed {
+                BLACK.to_rgba()
+            } else {
+                Palette99::pick(i).to_rgba()
+            };
+            let style = color.stroke_width(2);
+            let pts: Vec<(f64, f64)> = s
+                .points
+                .iter()
+                .copied()
+                .filter(|p| p.1.is_finite())
+                .collect();
+            if s.dashed {
+                chart
+                    .draw_series(DashedLineSeries::new(pts.clone(), 6, 4, style))
+                    .map_err(plot_err)?
+                    .label(s.name.as_str())
+                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], style));
+            } else {
+                chart
+                    .draw_series(LineSeries::new(pts.clone(), style))
+                    .map_err(plot_err)?
+                    .label(s.name.as_str())
+                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], style));
+            }
+            if s.markers {
+                chart
+                    .draw_series(pts.iter().map(|&p| Circle::new(p, 3, color.filled())))
+                    .map_err(plot_err)?;
+            }
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK.mix(0.3))
+            .label_font(("sans-serif", 12))
+            .draw()
+            .map_err(plot_err)?;
+        root.present().map_err(plot_err)?;
+    }
+    Ok(svg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chart_is_an_svg_with_one_path_per_series_and_the_legend() {
+        let s = vec![
+            Series {
+                name: "mse".into(),
+                points: vec![(0.0, 0.0), (0.1, 0.1), (0.2, 0.19)],
+                markers: true,
+                dashed: false,
+            },
+            Series {
+                name: "ε·M".into(),
+                points: vec![(0.0, 0.0), (0.2, 0.2)],
+                markers: false,
+                dashed: true,
+            },
+        ];
+        let svg = line_chart("bias", "ε", "bias", &s).unwrap();
+        assert!(svg.starts_with("<svg"), "{}", &svg[..40]);
+        let texts: Vec<&str> = svg
+            .split("</text>")
+            .filter_map(|c| c.rsplit('>').next())
+            .map(str::trim)
+            .collect();
+        assert!(
+            texts.contains(&"mse") && texts.contains(&"ε·M"),
+            "{texts:?}"
+        );
+        assert!(svg.matches("<polyline").count() + svg.matches("<path").count() >= 2);
+    }
+}

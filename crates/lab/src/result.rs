@@ -1,0 +1,150 @@
+//! What a finished run of a grid leaves for the report: `result.json` and sample images.
+
+use std::path::{Path, PathBuf};
+
+use denoise_data::write_bytes_atomically;
+use denoise_trainer::evaluate::EvalSummary;
+use denoise_trainer::train::StepRow;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::plan::RunParams;
+
+/// File name of a run's result.
+pub const RESULT_FILE: &str = "result.json";
+
+/// Names of the sample images a run writes (16-bit PNG, validation image 0).
+pub const SAMPLES: [&str; 5] = [
+    "sample-input.png",
+    "sample-clean.png",
+    "sample-output.png",
+    "sample-oracle-mean.png",
+    "sample-oracle-median.png",
+];
+
+/// The result of one run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct RunResult {
+    /// The run's id (its folder name).
+    pub id: String,
+    /// The names of the presets that use it.
+    pub experiments: Vec<String>,
+    /// What varies: loss, optim, labels, noise, ε.
+    pub params: RunParams,
+    /// Backend description.
+    pub backend: String,
+    /// Final validation metrics.
+    #[serde(rename = "final")]
+    pub final_metrics: EvalSummary,
+    /// Training loss against step (at most 300 points, each the mean of its stretch of steps).
+    pub loss_curve: Vec<(u64, f64)>,
+    /// Validation PSNR against step.
+    pub psnr_curve: Vec<(u64, f64)>,
+    /// Relative spread (std / mean) over the last quarter of training of the loss on a fixed
+    /// probe batch: how much the weights still move around the optimum.
+    pub loss_spread: f64,
+    /// Training patches per second.
+    pub patches_per_s: f64,
+}
+
+impl RunResult {
+    /// Whether the preset called `name` uses this run.
+    pub fn in_experiment(&self, name: &str) -> bool {
+        self.experiments.iter().any(|e| e == name)
+    }
+
+    /// Writes `result.json` into `dir`.
+    pub fn save(&self, dir: &Path) -> Result<()> {
+        write_bytes_atomically(
+            &dir.join(RESULT_FILE),
+            serde_json::to_string_pretty(self)?.as_bytes(),
+        )?;
+        Ok(())
+    }
+
+    /// Reads `dir/result.json`.
+    pub fn load(dir: &Path) -> Result<Self> {
+        let p = dir.join(RESULT_FILE);
+        let text = std::fs::read_to_string(&p)
+            .map_err(|e| Error::BadInput(format!("cannot read {}: {e}", p.display())))?;
+        serde_json::from_str(&text)
+            .map_err(|e| Error::BadInput(format!("{} is not a run result: {e}", p.display())))
+    }
+}
+
+/// Means of consecutive stretches so that at most `max` points remain.
+pub fn downsample(rows: &[StepRow], max: usize) -> Vec<(u64, f64)> {
+    let chunk = rows.len().div_ceil(max.max(1)).max(1);
+    rows.chunks(chunk)
+        .map(|c| {
+            let step = c.last().map_or(0, |r| r.step);
+            (step, c.iter().map(|r| r.loss).sum::<f64>() / c.len() as f64)
+        })
+        .collect()
+}
+
+/// std / mean of the probe loss (the training loss where no probe was measured) over the last
+/// quarter of `rows`.
+pub fn tail_spread(rows: &[StepRow]) -> f64 {
+    let tail = &rows[rows.len() - (rows.len() / 4).max(1)..];
+    let values: Vec<f64> = tail
+        .iter()
+        .map(|r| r.probe_loss.unwrap_or(r.loss))
+        .collect();
+    let n = values.len() as f64;
+    let mean = values.iter().sum::<f64>() / n;
+    let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n;
+    if mean > 0.0 { var.sqrt() / mean } else { 0.0 }
+}
+
+/// Every run folder holding a `result.json` directly in `root` or in `root/runs/`.
+pub fn find_results(root: &Path) -> Result<Vec<PathBuf>> {
+    let mut dirs = Vec::new();
+    for base in [root.to_path_buf(), root.join("runs")] {
+        let Ok(entries) = std::fs::read_dir(&base) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.join(RESULT_FILE).is_file() {
+                dirs.push(p);
+            }
+        }
+    }
+    dirs.sort();
+    Ok(dirs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(losses: &[f64]) -> Vec<StepRow> {
+        losses
+            .iter()
+            .enumerate()
+            .map(|(i, &loss)| StepRow {
+                step: i as u64 + 1,
+                loss,
+                lr: 1e-3,
+                grad_norm: 1.0,
+                probe_loss: None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn spread_is_std_over_mean_of_the_last_quarter() {
+        // Last quarter of 8 rows: [1, 3] → mean 2, std 1 → 0.5.
+        let r = rows(&[9.0, 9.0, 9.0, 9.0, 9.0, 9.0, 1.0, 3.0]);
+        assert!((tail_spread(&r) - 0.5).abs() < 1e-12);
+    }
+
+    #[test]
+    fn downsample_averages_stretches() {
+        let r = rows(&[1.0, 3.0, 5.0, 7.0, 9.0]);
+        assert_eq!(downsample(&r, 2), vec![(3, 3.0), (5, 8.0)]);
+        assert_eq!(downsample(&r, 10).len(), 5);
+    }
+}
