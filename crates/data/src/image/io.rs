@@ -202,13 +202,7 @@ fn jpeg_is_complete(bytes: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn ramp(channels: usize, h: usize, w: usize) -> Image {
-        let data = (0..channels * h * w)
-            .map(|i| (i % 256) as f32 / 255.0)
-            .collect();
-        Image::new(data, channels, h, w).unwrap()
-    }
+    use crate::image::tests::ramp;
 
     #[test]
     fn png_round_trip_8_and_16_bit() {

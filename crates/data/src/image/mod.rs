@@ -215,7 +215,8 @@ impl Image {
 mod tests {
     use super::*;
 
-    fn ramp(channels: usize, h: usize, w: usize) -> Image {
+    /// A deterministic test image.
+    pub(super) fn ramp(channels: usize, h: usize, w: usize) -> Image {
         let data = (0..channels * h * w)
             .map(|i| (i % 256) as f32 / 255.0)
             .collect();
