@@ -132,7 +132,7 @@ pub fn data_kind(d: &DataError) -> ErrorKind {
     }
 }
 
-/// `.context(…)` and `.with_context(|| …)` on results whose error converts into [`Error`].
+/// `.context(…)` and `.with_context(|| …)` on results whose error converts into [`Error`](enum@Error).
 pub trait Context<T> {
     /// Says what was being done when the error happened.
     fn context(self, context: impl Into<String>) -> Result<T>;

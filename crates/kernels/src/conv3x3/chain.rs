@@ -25,7 +25,7 @@ pub struct Layer<'a> {
 ///
 /// Each hidden layer writes straight into the next one's zero-padded input, and two such
 /// buffers serve the whole chain: no padding copies and no allocation per layer. The numbers are
-/// those of [`forward_activated`] layer after layer (the same products in the same order).
+/// those of [`forward_activated`](super::direct::forward_activated) layer after layer (the same products in the same order).
 pub fn inference(x: &[f32], layers: &[Layer<'_>], g: &Geometry) -> Vec<f32> {
     check_len("conv3x3", "input", x.len(), g.input_len());
     let Some((last, hidden)) = layers.split_last() else {

@@ -1,5 +1,5 @@
 //! The run's logs: `metrics.csv` (one row per step) and `validation.csv` (one row per evaluation,
-//! the score columns of [`Scores`](crate::evaluate::Scores)), written whole under a temporary
+//! the score columns of [`Scores`]), written whole under a temporary
 //! name each time, and read back up to a step when a run resumes.
 
 use std::io::Write;
