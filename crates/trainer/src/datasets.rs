@@ -29,6 +29,14 @@ pub fn synthetic(config: SyntheticConfig) -> Vec<NamedImage> {
         .collect()
 }
 
+/// The name of the image at `path` in the folder `root`: its path below the folder.
+fn relative_name(root: &Path, path: &Path) -> String {
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .to_string_lossy()
+        .into_owned()
+}
+
 /// A folder's images split as `config` says, each named by its path below the folder; a file
 /// that cannot be used names the folder and the `--on-bad-image` choice in the error.
 pub fn folder(config: &FolderConfig) -> Result<Datasets> {
@@ -40,12 +48,7 @@ pub fn folder(config: &FolderConfig) -> Result<Datasets> {
             root.display()
         )
     })?;
-    let name = |p: &Path| {
-        p.strip_prefix(root)
-            .unwrap_or(p)
-            .to_string_lossy()
-            .into_owned()
-    };
+    let name = |p: &Path| relative_name(root, p);
     Ok(Datasets {
         train: loaded.train.into_iter().map(|n| n.image).collect(),
         validation: loaded
@@ -68,15 +71,7 @@ pub fn named_all(config: &FolderConfig) -> Result<(Vec<NamedImage>, Vec<String>)
     let named = loaded
         .train
         .into_iter()
-        .map(|n| {
-            let name = n
-                .path
-                .strip_prefix(root)
-                .unwrap_or(&n.path)
-                .to_string_lossy()
-                .into_owned();
-            (name, n.image)
-        })
+        .map(|n| (relative_name(root, &n.path), n.image))
         .collect();
     Ok((named, loaded.warnings))
 }
