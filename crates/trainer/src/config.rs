@@ -15,11 +15,6 @@ use crate::error::{Error, Result};
 use crate::loss::LossSpec;
 use crate::optim::{OptimSpec, Schedule};
 
-/// The error of a config check: a usage error naming the flag.
-fn usage(message: impl Into<String>) -> Error {
-    Error::Usage(message.into())
-}
-
 /// Where training images come from.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
@@ -253,10 +248,11 @@ impl Default for TrainConfig {
 impl TrainConfig {
     /// Reads a JSON config (any subset of keys; unknown keys are errors).
     pub fn load(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| usage(format!("cannot read config file {}: {e}", path.display())))?;
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            Error::usage(format!("cannot read config file {}: {e}", path.display()))
+        })?;
         serde_json::from_str(&text).map_err(|e| {
-            usage(format!(
+            Error::usage(format!(
                 "config file {} is not a valid denoise config: {e} (JSON with kebab-case keys as in \
                  a run's config.json)",
                 path.display()
@@ -276,30 +272,32 @@ impl TrainConfig {
     /// Checks every value, naming the flag and what is accepted.
     pub fn validate(&self) -> Result<()> {
         if self.patch == 0 {
-            return Err(usage("--patch 0: use a patch side >= 1 (DnCNN uses 40)"));
+            return Err(Error::usage(
+                "--patch 0: use a patch side >= 1 (DnCNN uses 40)",
+            ));
         }
         if self.batch == 0 {
-            return Err(usage("--batch 0: use a batch of at least 1 patch"));
+            return Err(Error::usage("--batch 0: use a batch of at least 1 patch"));
         }
         if self.steps == 0 {
-            return Err(usage("--steps 0: train for at least 1 step"));
+            return Err(Error::usage("--steps 0: train for at least 1 step"));
         }
         if self.patches_per_epoch == 0 {
-            return Err(usage("--patches-per-epoch 0: use at least 1"));
+            return Err(Error::usage("--patches-per-epoch 0: use at least 1"));
         }
         if self.eval_every == 0 || self.checkpoint_every == 0 {
-            return Err(usage(
+            return Err(Error::usage(
                 "--eval-every and --checkpoint-every must be at least 1",
             ));
         }
         let lr = self.optim.lr();
         if !(lr > 0.0 && lr.is_finite()) {
-            return Err(usage(format!(
+            return Err(Error::usage(format!(
                 "--lr {lr}: the learning rate must be a finite number > 0 (e.g. 1e-3)"
             )));
         }
         if !(self.optim.weight_decay >= 0.0 && self.optim.weight_decay.is_finite()) {
-            return Err(usage(format!(
+            return Err(Error::usage(format!(
                 "--weight-decay {}: use a finite value >= 0",
                 self.optim.weight_decay
             )));
@@ -307,22 +305,24 @@ impl TrainConfig {
         if let Some(c) = self.optim.grad_clip
             && !(c > 0.0 && c.is_finite())
         {
-            return Err(usage(format!("--grad-clip {c}: use a finite norm > 0")));
+            return Err(Error::usage(format!(
+                "--grad-clip {c}: use a finite norm > 0"
+            )));
         }
         if !(0.0..1.0).contains(&self.data.val_fraction) {
-            return Err(usage(format!(
+            return Err(Error::usage(format!(
                 "--val-fraction {}: use a value in [0, 1)",
                 self.data.val_fraction
             )));
         }
         if self.data.source == DataSource::Synthetic {
             if self.data.train_images == 0 || self.data.val_images == 0 {
-                return Err(usage(
+                return Err(Error::usage(
                     "synthetic data needs at least 1 training and 1 validation image",
                 ));
             }
             if self.data.train_size < self.patch {
-                return Err(usage(format!(
+                return Err(Error::usage(format!(
                     "--patch {} is larger than the synthetic images ({} px); use a smaller patch",
                     self.patch, self.data.train_size
                 )));
@@ -331,7 +331,7 @@ impl TrainConfig {
         self.model
             .resolve(self.data.color.channels(), self.seed)
             .validate()
-            .map_err(|e| usage(format!("model: {e} (--depth, --width)")))?;
+            .map_err(|e| Error::usage(format!("model: {e} (--depth, --width)")))?;
         Ok(())
     }
 }

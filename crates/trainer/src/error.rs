@@ -95,6 +95,21 @@ pub fn is_output_io(e: &std::io::Error) -> bool {
 }
 
 impl Error {
+    /// A usage error (a bad flag, value or config file) with `message`.
+    pub fn usage(message: impl Into<String>) -> Self {
+        Self::Usage(message.into())
+    }
+
+    /// A bad-input error (a damaged checkpoint, model or record) with `message`.
+    pub fn bad_input(message: impl Into<String>) -> Self {
+        Self::BadInput(message.into())
+    }
+
+    /// An output error (the output cannot be written) with `message`.
+    pub fn output(message: impl Into<String>) -> Self {
+        Self::Output(message.into())
+    }
+
     /// The kind of failure: the innermost classified one behind any context.
     pub fn kind(&self) -> ErrorKind {
         match self {

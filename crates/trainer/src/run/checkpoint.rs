@@ -16,18 +16,6 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Context, Error, Result};
 use crate::run::dir::{CONFIG, LATEST, MODEL_CONFIG, MODEL_WEIGHTS, OPTIMIZER, RunDir, STATE};
 
-fn bad_input(message: String) -> Error {
-    Error::BadInput(message)
-}
-
-fn usage(message: String) -> Error {
-    Error::Usage(message)
-}
-
-fn output(message: String) -> Error {
-    Error::Output(message)
-}
-
 /// How the random state of a run is determined, recorded in every checkpoint.
 pub const RNG_NOTE: &str = "every random draw comes from a xoshiro256++ generator keyed by \
     (seed, domain, index); the training batch of step s is index s, so (seed, step) is the whole \
@@ -80,29 +68,29 @@ pub fn save_model(dir: &Path, model: &Denoiser, config: &DenoiserConfig) -> Resu
 pub fn load_model(dir: &Path, device: &Device) -> Result<(Denoiser, DenoiserConfig)> {
     let cfg_path = dir.join(MODEL_CONFIG);
     let text = std::fs::read_to_string(&cfg_path)
-        .map_err(|e| bad_input(format!("cannot read {}: {e}", cfg_path.display())))?;
+        .map_err(|e| Error::bad_input(format!("cannot read {}: {e}", cfg_path.display())))?;
     let config: DenoiserConfig = serde_json::from_str(&text).map_err(|e| {
-        bad_input(format!(
+        Error::bad_input(format!(
             "{} is not a model config ({e}); it is written by `denoise train`",
             cfg_path.display()
         ))
     })?;
     config
         .validate()
-        .map_err(|e| bad_input(format!("{}: {e}", cfg_path.display())))?;
+        .map_err(|e| Error::bad_input(format!("{}: {e}", cfg_path.display())))?;
     let mut model = config.init(device);
     let weights = dir.join(MODEL_WEIGHTS);
     let bytes = std::fs::read(&weights)
-        .map_err(|e| bad_input(format!("cannot read {}: {e}", weights.display())))?;
+        .map_err(|e| Error::bad_input(format!("cannot read {}: {e}", weights.display())))?;
     let mut store = SafetensorsStore::from_bytes(Some(bytes));
     let result = model.load_from(&mut store).map_err(|e| {
-        bad_input(format!(
+        Error::bad_input(format!(
             "cannot load weights from {} ({e}); the file is damaged or not a safetensors file",
             weights.display()
         ))
     })?;
     if !result.errors.is_empty() || !result.missing.is_empty() {
-        return Err(bad_input(format!(
+        return Err(Error::bad_input(format!(
             "{} does not fit the model in model.json: missing {:?}, errors {:?}",
             weights.display(),
             result.missing,
@@ -123,12 +111,12 @@ pub fn resolve_model_dir(path: &Path) -> Result<PathBuf> {
         if let Some((_, dir)) = latest(&run)? {
             return Ok(dir);
         }
-        return Err(usage(format!(
+        return Err(Error::usage(format!(
             "--checkpoint {}: this run has no checkpoint yet; train it further or give another run",
             path.display()
         )));
     }
-    Err(usage(format!(
+    Err(Error::usage(format!(
         "--checkpoint {}: no model here; give a run folder (from `denoise train --out`) or one of \
          its checkpoints/step-* folders",
         path.display()
@@ -153,7 +141,7 @@ pub fn save(
     let tmp = root.join(format!(".{name}.tmp-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&tmp);
     std::fs::create_dir_all(&tmp)
-        .map_err(|e| output(format!("cannot create {}: {e}", tmp.display())))?;
+        .map_err(|e| Error::output(format!("cannot create {}: {e}", tmp.display())))?;
     let written = (|| -> Result<()> {
         save_model(&tmp, model, config)?;
         let optim_bytes = optim
@@ -177,10 +165,10 @@ pub fn save(
     let renamed = (|| {
         if dir.exists() {
             std::fs::remove_dir_all(&dir)
-                .map_err(|e| output(format!("cannot replace {}: {e}", dir.display())))?;
+                .map_err(|e| Error::output(format!("cannot replace {}: {e}", dir.display())))?;
         }
         std::fs::rename(&tmp, &dir)
-            .map_err(|e| output(format!("cannot finish {}: {e}", dir.display())))
+            .map_err(|e| Error::output(format!("cannot finish {}: {e}", dir.display())))
     })();
     if let Err(e) = renamed {
         let _ = std::fs::remove_dir_all(&tmp);
@@ -213,9 +201,9 @@ fn prune(root: &Path, keep_name: &str) -> Result<()> {
 fn read_state(dir: &Path) -> Result<CheckpointState> {
     let state_path = dir.join(STATE);
     let text = std::fs::read_to_string(&state_path)
-        .map_err(|e| bad_input(format!("cannot read {}: {e}", state_path.display())))?;
+        .map_err(|e| Error::bad_input(format!("cannot read {}: {e}", state_path.display())))?;
     serde_json::from_str(&text).map_err(|e| {
-        bad_input(format!(
+        Error::bad_input(format!(
             "{} is damaged ({e}); delete that checkpoint folder to resume from the one before",
             state_path.display()
         ))
@@ -309,11 +297,11 @@ pub fn first_non_finite(model: &Denoiser) -> Option<String> {
 pub fn load_optimizer(dir: &Path, optim: ModuleOptimizer) -> Result<ModuleOptimizer> {
     let path = dir.join(OPTIMIZER);
     let bytes = std::fs::read(&path)
-        .map_err(|e| bad_input(format!("cannot read {}: {e}", path.display())))?;
+        .map_err(|e| Error::bad_input(format!("cannot read {}: {e}", path.display())))?;
     optim
         .from_bytes(burn::tensor::Bytes::from_bytes_vec(bytes))
         .map_err(|e| {
-            bad_input(format!(
+            Error::bad_input(format!(
                 "cannot load the optimizer state {} ({e:?}); delete that checkpoint folder to \
                  resume from the one before",
                 path.display()

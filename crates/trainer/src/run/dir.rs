@@ -36,14 +36,6 @@ pub const OPTIMIZER: &str = "optimizer.bpk";
 /// In a checkpoint folder: the step, seed and data position.
 pub const STATE: &str = "state.json";
 
-fn usage(message: String) -> Error {
-    Error::Usage(message)
-}
-
-fn output(message: String) -> Error {
-    Error::Output(message)
-}
-
 /// A run directory.
 #[derive(Debug, Clone)]
 pub struct RunDir {
@@ -54,7 +46,7 @@ impl RunDir {
     /// Creates `root` for a new run; refuses a folder that already holds a run.
     pub fn create(root: &Path) -> Result<Self> {
         if root.join(CONFIG).exists() {
-            return Err(usage(format!(
+            return Err(Error::usage(format!(
                 "--out {}: this folder already holds a run; continue it with --resume {} or choose \
                  another --out",
                 root.display(),
@@ -62,7 +54,7 @@ impl RunDir {
             )));
         }
         std::fs::create_dir_all(root.join(CHECKPOINTS)).map_err(|e| {
-            output(format!(
+            Error::output(format!(
                 "--out {}: cannot create the run folder ({e}); choose a writable --out",
                 root.display()
             ))
@@ -83,7 +75,7 @@ impl RunDir {
                 std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&probe, b"ok"));
             let _ = std::fs::remove_file(&probe);
             written.map_err(|e| {
-                output(format!(
+                Error::output(format!(
                     "{} is not writable ({e}); free space, fix its permissions or choose another \
                      --out",
                     dir.display()
@@ -93,15 +85,10 @@ impl RunDir {
         Ok(())
     }
 
-    /// Whether `root` holds a run (a `config.json`).
-    pub fn is_run(root: &Path) -> bool {
-        root.join(CONFIG).is_file()
-    }
-
     /// Opens an existing run (it must have a `config.json`).
     pub fn open(root: &Path) -> Result<Self> {
         if !root.join(CONFIG).is_file() {
-            return Err(usage(format!(
+            return Err(Error::usage(format!(
                 "{} is not a run directory (no config.json): give the --out folder of a `denoise \
                  train` run",
                 root.display()

@@ -7,10 +7,6 @@ use std::path::Path;
 use crate::error::{Error, Result};
 use crate::run::checkpoint::KEEP;
 
-fn output(message: String) -> Error {
-    Error::Output(message)
-}
-
 /// What a run will write, in bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Footprint {
@@ -52,7 +48,7 @@ pub fn check_numbers(
     if let Some(free) = available
         && free < need.total
     {
-        return Err(output(format!(
+        return Err(Error::output(format!(
             "--out {}: {:.1} MiB free on its disk, but this run needs about {:.1} MiB for its \
              checkpoints and logs; free some space or choose another --out",
             dir.display(),
@@ -63,7 +59,7 @@ pub fn check_numbers(
     if let Some(limit) = file_limit
         && limit < need.largest_file
     {
-        return Err(output(format!(
+        return Err(Error::output(format!(
             "--out {}: the file-size limit (ulimit -f) is {limit} bytes, but this run writes files \
              of about {} bytes; raise the limit (ulimit -f unlimited)",
             dir.display(),
