@@ -34,11 +34,11 @@ impl Isa {
     /// Runs `op` with this instruction set; `None` if the CPU lacks it.
     pub(super) fn dispatch<Op: WithSimd>(self, op: Op) -> Option<Op::Output> {
         match self {
-            Isa::Best => Some(pulp::Arch::new().dispatch(op)),
+            Isa::Best => Some(best(op)),
             #[cfg(test)]
-            Isa::Portable => Some(op.with_simd(pulp::Scalar::new())),
+            Isa::Portable => Some(Simd::vectorize(pulp::Scalar::new(), op)),
             #[cfg(all(test, target_arch = "x86_64"))]
-            Isa::Avx2 => pulp::x86::V3::try_new().map(|simd| op.with_simd(simd)),
+            Isa::Avx2 => pulp::x86::V3::try_new().map(|simd| Simd::vectorize(simd, op)),
         }
     }
 
@@ -52,6 +52,62 @@ impl Isa {
             .filter(|isa| isa.dispatch(TileColumns).is_some())
             .collect()
     }
+}
+
+/// The environment variable that narrows the instruction set of the kernels for the whole
+/// process: `avx2` (AVX2 + FMA, as on CPUs without AVX-512) or `scalar`; unset or anything else:
+/// the widest the CPU has. For checking the AVX2 code path on an AVX-512 machine.
+pub const SIMD_VAR: &str = "DENOISE_SIMD";
+
+/// What [`SIMD_VAR`] asks for, read once.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Forced {
+    None,
+    Avx2,
+    Scalar,
+}
+
+fn forced() -> Forced {
+    static FORCED: std::sync::OnceLock<Forced> = std::sync::OnceLock::new();
+    *FORCED.get_or_init(|| match std::env::var(SIMD_VAR).as_deref() {
+        Ok("avx2") => Forced::Avx2,
+        Ok("scalar") => Forced::Scalar,
+        _ => Forced::None,
+    })
+}
+
+/// Runs `op` with the widest instruction set the CPU has, or the one [`SIMD_VAR`] names (when the
+/// CPU has it).
+fn best<Op: WithSimd>(op: Op) -> Op::Output {
+    match forced() {
+        Forced::Scalar => Simd::vectorize(pulp::Scalar::new(), op),
+        #[cfg(target_arch = "x86_64")]
+        Forced::Avx2 => match pulp::x86::V3::try_new() {
+            // `vectorize` runs `op` inside a function compiled for AVX2 + FMA (calling
+            // `with_simd` directly would leave every vector operation an outlined call).
+            Some(simd) => Simd::vectorize(simd, op),
+            None => pulp::Arch::new().dispatch(op),
+        },
+        _ => pulp::Arch::new().dispatch(op),
+    }
+}
+
+/// The instruction set the kernels run with in this process, for benchmark and run records.
+pub fn isa_name() -> &'static str {
+    struct Name;
+    impl WithSimd for Name {
+        type Output = &'static str;
+        #[inline(always)]
+        fn with_simd<S: Simd>(self, _: S) -> &'static str {
+            match S::F32_LANES {
+                16 => "avx512",
+                8 => "avx2",
+                4 => "neon",
+                _ => "scalar",
+            }
+        }
+    }
+    best(Name)
 }
 
 /// Vectors per tile row for a SIMD type: three where there are registers for 8 × 3

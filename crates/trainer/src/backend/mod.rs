@@ -57,7 +57,7 @@ pub struct Selected {
     pub device: Device,
     /// The backend actually used (never `Auto`).
     pub backend: BackendChoice,
-    /// Human-readable description, e.g. "flex (CPU, 2 threads)".
+    /// Human-readable description, e.g. "flex (CPU, 2 threads, avx512 kernels)".
     pub description: String,
     /// A known problem of the chosen adapter, for the user to see ([`adapter_warning`]).
     pub warning: Option<String>,
@@ -79,7 +79,11 @@ fn flex() -> Result<Selected> {
         Ok(Selected {
             device: Device::flex(),
             backend: BackendChoice::Flex,
-            description: format!("flex (CPU, {} threads)", cpu_threads()),
+            description: format!(
+                "flex (CPU, {} threads, {} kernels)",
+                cpu_threads(),
+                denoise_kernels::conv3x3::isa_name()
+            ),
             warning: None,
         })
     }
