@@ -1,4 +1,5 @@
-//! Image-quality metrics on plain host images: PSNR, MSE, MAE, bias, SSIM and sharpness.
+//! Image-quality metrics on plain host images: PSNR, MSE, MAE, bias, SSIM, sharpness and the ghost
+//! amplitude of a two-answer target.
 //!
 //! Everything here works on [`ImageRef`], a borrowed planar `f32` image `[channels, height, width]`
 //! with nominal range [0, 1]. There is no burn dependency: these are the numbers the trainer and the
@@ -9,12 +10,14 @@
 //! `rgb2gray` weights).
 
 mod error;
+mod ghost;
 mod psnr;
 mod sharpness;
 mod ssim;
 mod view;
 
 pub use error::MetricsError;
+pub use ghost::ghost_amplitude;
 pub use psnr::{bias, mae, mse, psnr, psnr_from_mse};
 pub use sharpness::{
     Sharpness, blur_effect, high_frequency_ratio, laplacian_variance, sharpness_ratios, tenengrad,
