@@ -21,6 +21,7 @@ fn main() {
         augment: true,
         patches_per_epoch: 1,
         seed: 0,
+        label_draws: None,
     };
     let sampler = PatchSampler::new(images, config, corruption).expect("valid sampler");
     let per_repeat = 20_000u64;

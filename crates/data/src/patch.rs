@@ -54,6 +54,22 @@ pub struct PatchConfig {
     pub patches_per_epoch: usize,
     /// Seed of positions, augmentations, noise and labels.
     pub seed: u64,
+    /// A fixed set of this many corrupted targets per training image, drawn once (a patch takes
+    /// one of them at random); `None`: a fresh corrupted target for every patch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label_draws: Option<usize>,
+}
+
+/// Salt of the label streams of fixed target sets (apart from the per-patch label streams).
+const FIXED_LABELS: u64 = 0xF1ED_1ABE_15D2_A5E5;
+
+/// Where patch `index` comes from.
+struct Placement {
+    image: usize,
+    y0: usize,
+    x0: usize,
+    symmetry: Option<u8>,
+    draw: usize,
 }
 
 /// Draws training pairs from a set of clean images.
@@ -62,6 +78,8 @@ pub struct PatchSampler {
     images: Arc<[Image]>,
     config: PatchConfig,
     corruption: Corruption,
+    /// With `label_draws`: the fixed targets of each image, `targets[image][draw]`.
+    targets: Option<Arc<[Vec<Image>]>>,
 }
 
 impl PatchSampler {
@@ -111,11 +129,85 @@ impl PatchSampler {
                 });
             }
         }
+        let targets = match config.label_draws {
+            Some(0) => {
+                return Err(DataError::Parameter {
+                    name: "--label-draws",
+                    value: "0".into(),
+                    expected: "at least 1 fixed target per image",
+                });
+            }
+            Some(k) => Some(Self::fixed_targets(&images, k, &config, &corruption)),
+            None => None,
+        };
         Ok(Self {
             images: images.into(),
             config,
             corruption,
+            targets,
         })
+    }
+
+    /// `k` corrupted targets of every image, each from its own label stream.
+    fn fixed_targets(
+        images: &[Image],
+        k: usize,
+        config: &PatchConfig,
+        corruption: &Corruption,
+    ) -> Arc<[Vec<Image>]> {
+        images
+            .iter()
+            .enumerate()
+            .map(|(j, img)| {
+                (0..k)
+                    .map(|d| {
+                        let mut rng = stream(
+                            config.seed ^ FIXED_LABELS,
+                            Domain::Labels,
+                            (j * k + d) as u64,
+                        );
+                        corruption.labels.corrupt(img, &mut rng)
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// The fixed targets of training image `image` (with `label_draws`).
+    pub fn fixed_targets_of(&self, image: usize) -> Option<&[Image]> {
+        self.targets.as_ref().map(|t| t[image].as_slice())
+    }
+
+    /// Source image, position, symmetry and fixed-target draw of patch `index`.
+    fn placement(&self, index: u64) -> Placement {
+        let mut rng = stream(self.config.seed, Domain::Patches, index);
+        let image = rng.random_range(0..self.images.len());
+        let img = &self.images[image];
+        let p = self.config.patch;
+        let y0 = rng.random_range(0..=img.height() - p);
+        let x0 = rng.random_range(0..=img.width() - p);
+        let symmetry = self.config.augment.then(|| rng.random_range(0..8u8));
+        let draw = self
+            .config
+            .label_draws
+            .map_or(0, |k| rng.random_range(0..k));
+        Placement {
+            image,
+            y0,
+            x0,
+            symmetry,
+            draw,
+        }
+    }
+
+    /// The patch of `img` at `at`.
+    fn cut(&self, img: &Image, at: &Placement) -> Image {
+        let p = self.config.patch;
+        let crop = img.crop(at.y0, at.x0, p, p);
+        match at.symmetry {
+            Some(k) => dihedral(&crop, k),
+            None => crop,
+        }
     }
 
     /// The settings.
@@ -135,27 +227,27 @@ impl PatchSampler {
 
     /// The clean patch number `index`: source image, position and symmetry from `(seed, index)`.
     pub fn clean_patch(&self, index: u64) -> Image {
-        let mut rng = stream(self.config.seed, Domain::Patches, index);
-        let img = &self.images[rng.random_range(0..self.images.len())];
-        let p = self.config.patch;
-        let y0 = rng.random_range(0..=img.height() - p);
-        let x0 = rng.random_range(0..=img.width() - p);
-        let crop = img.crop(y0, x0, p, p);
-        if self.config.augment {
-            dihedral(&crop, rng.random_range(0..8u8))
-        } else {
-            crop
-        }
+        let at = self.placement(index);
+        self.cut(&self.images[at.image], &at)
     }
 
-    /// Pair number `index` of the endless stream.
+    /// Pair number `index` of the endless stream: with `label_draws`, its target is the same
+    /// patch of one of the image's fixed targets.
     pub fn pair(&self, index: u64) -> Pair {
-        self.corruption.make_pair(
-            self.clean_patch(index),
-            self.config.seed,
-            Domain::InputNoise,
-            index,
-        )
+        let at = self.placement(index);
+        let clean = self.cut(&self.images[at.image], &at);
+        let Some(targets) = &self.targets else {
+            return self
+                .corruption
+                .make_pair(clean, self.config.seed, Domain::InputNoise, index);
+        };
+        let mut rng_in = stream(self.config.seed, Domain::InputNoise, index);
+        let c = &self.corruption;
+        Pair {
+            input: c.noise.apply(&clean, &mut rng_in, c.clip_input),
+            target: self.cut(&targets[at.image][at.draw], &at),
+            clean,
+        }
     }
 
     /// The `batch` pairs of training step `step`: indices `step·batch .. (step+1)·batch`.
@@ -212,6 +304,7 @@ mod tests {
             augment: true,
             patches_per_epoch: 16,
             seed,
+            label_draws: None,
         };
         PatchSampler::new(images, config, corruption).unwrap()
     }
@@ -239,6 +332,44 @@ mod tests {
     }
 
     #[test]
+    fn fixed_label_draws_give_every_patch_one_of_k_targets() {
+        let images = vec![numbered(20, 30), numbered(25, 25)];
+        let corruption = Corruption {
+            noise: "gaussian:25".parse().unwrap(),
+            clip_input: false,
+            labels: "noisy:gaussian:50".parse().unwrap(),
+        };
+        let config = PatchConfig {
+            patch: 8,
+            augment: true,
+            patches_per_epoch: 16,
+            seed: 2,
+            label_draws: Some(3),
+        };
+        let s = PatchSampler::new(images.clone(), config, corruption).unwrap();
+        let mut draws = std::collections::BTreeSet::new();
+        for i in 0..60 {
+            let at = s.placement(i);
+            let p = s.pair(i);
+            let targets = s.fixed_targets_of(at.image).unwrap();
+            assert_eq!(targets.len(), 3);
+            assert_eq!(p.target, s.cut(&targets[at.draw], &at), "pair {i}");
+            assert_eq!(p.clean, s.cut(&images[at.image], &at));
+            draws.insert((at.image, at.draw));
+        }
+        assert_eq!(draws.len(), 6, "every fixed target of both images is used");
+        // The targets are fixed: the same patch drawn again gets the same target, and a new
+        // sampler with the same seed draws the same sets.
+        let again = PatchSampler::new(images.clone(), config, corruption).unwrap();
+        assert_eq!(again.pair(7), s.pair(7));
+        let zero = PatchConfig {
+            label_draws: Some(0),
+            ..config
+        };
+        assert!(PatchSampler::new(images, zero, corruption).is_err());
+    }
+
+    #[test]
     fn patches_are_crops_of_the_clean_images_and_inputs_are_noisy() {
         let s = sampler(1);
         let p = s.pair(3);
@@ -259,6 +390,7 @@ mod tests {
             augment: false,
             patches_per_epoch: 1,
             seed: 0,
+            label_draws: None,
         };
         assert!(PatchSampler::new(vec![numbered(4, 4)], cfg, c).is_err());
         let cfg = PatchConfig { patch: 5, ..cfg };

@@ -229,6 +229,7 @@ pub fn data_rate(device: &Device, s: &BenchSettings) -> Result<Rates> {
             augment: true,
             patches_per_epoch: 4096,
             seed: 0,
+            label_draws: None,
         },
         corruption,
     )?;

@@ -194,6 +194,10 @@ pub struct TrainConfig {
     pub clip_input: bool,
     /// Label corruption.
     pub labels: LabelSpec,
+    /// A fixed set of this many corrupted targets per training image (drawn once; each patch
+    /// takes one), instead of a fresh target for every patch.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label_draws: Option<usize>,
     /// Loss.
     pub loss: LossSpec,
     /// Optimizer.
@@ -229,6 +233,7 @@ impl Default for TrainConfig {
             },
             clip_input: false,
             labels: LabelSpec::Clean,
+            label_draws: None,
             loss: LossSpec::Mse,
             optim: OptimConfig::default(),
             model: ModelConfig::default(),
@@ -274,6 +279,11 @@ impl TrainConfig {
         if self.patch == 0 {
             return Err(Error::usage(
                 "--patch 0: use a patch side >= 1 (DnCNN uses 40)",
+            ));
+        }
+        if self.label_draws == Some(0) {
+            return Err(Error::usage(
+                "--label-draws 0: use at least 1 fixed target per training image",
             ));
         }
         if self.batch == 0 {

@@ -41,6 +41,10 @@ pub struct TrainArgs {
     /// bimodal[:<shift>[:<p>]].
     #[arg(long, value_name = "SPEC")]
     pub labels: Option<LabelSpec>,
+    /// Draw K corrupted targets per training image once and give each patch one of them (a
+    /// finite set of noisy labels, as a dataset has), instead of a fresh target per patch.
+    #[arg(long, value_name = "K")]
+    pub label_draws: Option<usize>,
     /// Loss: mse, l1, huber[:δ], smooth-l1[:β], charbonnier[:ε], log-cosh, l0[:γ₀].
     #[arg(long, value_name = "SPEC")]
     pub loss: Option<LossSpec>,
@@ -129,6 +133,9 @@ impl TrainArgs {
             c.clip_input = true;
         }
         set!(c.labels, self.labels);
+        if self.label_draws.is_some() {
+            c.label_draws = self.label_draws;
+        }
         set!(c.loss, self.loss);
         set!(c.optim.optimizer, self.optim);
         if self.lr.is_some() {

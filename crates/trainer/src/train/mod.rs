@@ -71,6 +71,7 @@ pub fn train(
             augment: config.augment,
             patches_per_epoch: config.patches_per_epoch,
             seed: config.seed,
+            label_draws: config.label_draws,
         },
         corruption,
     )?;
