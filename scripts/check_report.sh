@@ -25,7 +25,7 @@ dom=$(chromium "${flags[@]}" --dump-dom "$url" 2>/dev/null)
 count() { { grep -oE "$1" <<<"$dom" || true; } | wc -l; }
 images=$(count '<img [^>]*src="data:image/png;base64,')
 charts=$(count '<svg[ >]')
-verdicts=$(count 'class="(PASS|FAIL|INFO)"')
+verdicts=$(count 'class="(PASS|FAIL|INCONCLUSIVE|INFO)"')
 chromium "${flags[@]}" --window-size=1280,4000 --screenshot="$shot" "$url" >/dev/null 2>&1
 size=$(stat -c %s "$shot" 2>/dev/null || echo 0)
 echo "check_report: $report rendered: $images embedded images, $charts charts, $verdicts verdict cells; screenshot $shot ($size bytes)"

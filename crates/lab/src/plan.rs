@@ -25,17 +25,34 @@ pub struct Scale {
     pub val_images: usize,
     /// Side of the synthetic validation images.
     pub val_size: usize,
+    /// Seeds every grid cell is trained with (replicates for the intervals).
+    pub seeds: usize,
+    /// How finely the presets sweep their parameters.
+    pub sweep: Sweep,
+}
+
+/// How finely the presets sweep their parameters (ε and M, p, ...): the quick grid keeps the
+/// points each claim needs, the full grid draws the curves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Sweep {
+    /// The fewest points that still test every claim.
+    Quick,
+    /// Every point of each sweep.
+    Full,
 }
 
 impl Scale {
     /// `--quick`: every preset within 10 minutes on a 2-core CPU with the tiny model.
     pub const QUICK: Scale = Scale {
-        steps: 300,
+        steps: 200,
         patch: 24,
         batch: 16,
         eval_every: 100,
-        val_images: 4,
+        val_images: 12,
         val_size: 64,
+        seeds: 3,
+        sweep: Sweep::Quick,
     };
     /// The default on a CPU: about 10× the quick runs.
     pub const CPU: Scale = Scale {
@@ -43,8 +60,10 @@ impl Scale {
         patch: 40,
         batch: 16,
         eval_every: 250,
-        val_images: 4,
+        val_images: 12,
         val_size: 96,
+        seeds: 5,
+        sweep: Sweep::Full,
     };
     /// The default on a GPU.
     pub const GPU: Scale = Scale {
@@ -52,8 +71,10 @@ impl Scale {
         patch: 40,
         batch: 64,
         eval_every: 1000,
-        val_images: 8,
+        val_images: 16,
         val_size: 128,
+        seeds: 5,
+        sweep: Sweep::Full,
     };
 }
 
@@ -72,6 +93,9 @@ pub struct RunParams {
     /// The outlier fraction ε, for the runs of an ε sweep.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub eps: Option<f64>,
+    /// The seed (data stream, initial weights, validation images): the replicate.
+    #[serde(default)]
+    pub seed: u64,
 }
 
 impl RunParams {
@@ -83,17 +107,19 @@ impl RunParams {
             labels: config.labels,
             noise: config.noise,
             eps: None,
+            seed: config.seed,
         }
     }
 
     /// Each parameter's name and spelling, for tables and labels (ε empty when not swept).
-    pub fn spelled(&self) -> [(&'static str, String); 5] {
+    pub fn spelled(&self) -> [(&'static str, String); 6] {
         [
             ("loss", self.loss.to_string()),
             ("optim", self.optim.to_string()),
             ("labels", self.labels.to_string()),
             ("noise", self.noise.to_string()),
             ("eps", self.eps.map(|e| e.to_string()).unwrap_or_default()),
+            ("seed", self.seed.to_string()),
         ]
     }
 }
@@ -141,12 +167,19 @@ pub fn slug(s: &str) -> String {
         .collect()
 }
 
-/// The id of a config: what distinguishes runs of a grid.
+/// The id of a config: what distinguishes runs of a grid (fixed label draws `_k<K>`, the seed
+/// last).
 pub fn run_id(c: &TrainConfig) -> String {
+    let draws = c.label_draws.map(|k| format!("_k{k}")).unwrap_or_default();
     slug(&format!(
-        "{}_{}_{}_{}",
-        c.loss, c.optim.optimizer, c.labels, c.noise
+        "{}_{}_{}{draws}_{}_s{}",
+        c.loss, c.optim.optimizer, c.labels, c.noise, c.seed
     ))
+}
+
+/// The seeds of `count` replicates from `first` on: `first, first + 1, ...`.
+pub fn seeds(first: u64, count: usize) -> Vec<u64> {
+    (0..count as u64).map(|k| first.wrapping_add(k)).collect()
 }
 
 /// `base` changed by `f`.
@@ -173,11 +206,18 @@ pub fn base_config(scale: &Scale, data: &DataSource, seed: u64) -> TrainConfig {
     c
 }
 
-/// The runs of `presets`, with runs that several presets share merged into one.
-pub fn plan(presets: &[&dyn Preset], base: &TrainConfig) -> Vec<RunSpec> {
+/// The runs of `presets` for every seed (seed by seed, so that an interrupted grid has whole
+/// replicates first), with runs that several presets share merged into one.
+pub fn plan(
+    presets: &[&dyn Preset],
+    base: &TrainConfig,
+    sweep: Sweep,
+    seeds: &[u64],
+) -> Vec<RunSpec> {
     let mut out: Vec<RunSpec> = Vec::new();
-    for preset in presets {
-        for r in preset.runs(base) {
+    let bases = seeds.iter().map(|&seed| with(base, |c| c.seed = seed));
+    for base in bases {
+        for r in presets.iter().flat_map(|p| p.runs(&base, sweep)) {
             match out.iter_mut().find(|o| o.id == r.id) {
                 Some(o) => {
                     for e in r.experiments {
@@ -204,17 +244,39 @@ mod tests {
     #[test]
     fn all_shares_identical_runs_and_ids_are_unique() {
         let base = base_config(&Scale::QUICK, &DataSource::Synthetic, 0);
-        let runs = plan(&PRESETS, &base);
-        let total: usize = PRESETS.iter().map(|p| p.runs(&base).len()).sum();
-        assert_eq!(total, 12 + 4 + 4 + 6 + 3);
-        // Outliers at ε = 0 are the clean preset's runs, and adam×{mse,l1} are too.
-        assert_eq!(runs.len(), total - 3 - 2);
+        let one = plan(&PRESETS, &base, Sweep::Quick, &[0]);
+        let total: usize = PRESETS
+            .iter()
+            .map(|p| p.runs(&base, Sweep::Quick).len())
+            .sum();
+        // outliers 2 losses × (ε = 0, 0.1, 0.2), multimodal 2 p × 2, label-noise 2 losses ×
+        // (clean, 2 noises), optimizers {sgd, adam} × 2, clean 2.
+        assert_eq!(total, 6 + 4 + 6 + 4 + 2);
+        // Outliers at ε = 0 are the clean preset's runs, label-noise's baselines and
+        // optimizers' adam × {mse, l1}.
+        assert_eq!(one.len(), total - 2 - 2 - 2);
+        let shared = one.iter().find(|r| r.id == run_id(&base)).unwrap();
+        assert_eq!(
+            shared.experiments,
+            vec!["outliers", "label-noise", "optimizers", "clean"]
+        );
+        assert_eq!(shared.params.eps, Some(0.0), "the ε sweep's value is kept");
+
+        // Replicates: every cell once per seed, seed by seed, ids unique, seeds recorded.
+        let runs = plan(&PRESETS, &base, Sweep::Quick, &seeds(7, 3));
+        assert_eq!(runs.len(), 3 * one.len());
         let mut ids: Vec<&str> = runs.iter().map(|r| r.id.as_str()).collect();
         ids.sort();
         ids.dedup();
         assert_eq!(ids.len(), runs.len());
-        let shared = runs.iter().find(|r| r.id == run_id(&base)).unwrap();
-        assert_eq!(shared.experiments, vec!["outliers", "optimizers", "clean"]);
-        assert_eq!(shared.params.eps, Some(0.0), "the ε sweep's value is kept");
+        for (k, chunk) in runs.chunks(one.len()).enumerate() {
+            for r in chunk {
+                assert_eq!(r.params.seed, 7 + k as u64);
+                assert_eq!(r.config.seed, 7 + k as u64);
+            }
+        }
+        // The full grid sweeps more.
+        let full = plan(&PRESETS, &base, Sweep::Full, &[0]);
+        assert!(full.len() > one.len());
     }
 }

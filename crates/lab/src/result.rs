@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::plan::RunParams;
+use crate::probes::OutlierShare;
 
 /// File name of a run's result.
 pub const RESULT_FILE: &str = "result.json";
@@ -46,6 +47,13 @@ pub struct RunResult {
     pub loss_spread: f64,
     /// Training patches per second.
     pub patches_per_s: f64,
+    /// Ghost amplitude of each validation output, in the order of `final.images` (bimodal
+    /// labels only; [`crate::probes::ghosts`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ghost: Vec<f64>,
+    /// Outlier gradient shares of the validation outputs (pixel outlier labels only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outlier_share: Option<OutlierShare>,
 }
 
 impl RunResult {

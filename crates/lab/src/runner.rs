@@ -15,6 +15,7 @@ use denoise_trainer::{Error as TrainError, ErrorKind};
 
 use crate::error::{Error, Result};
 use crate::plan::RunSpec;
+use crate::probes;
 use crate::result::{RunResult, SAMPLES, downsample, tail_spread};
 use crate::shard::Shard;
 
@@ -80,26 +81,32 @@ pub fn run_one(
     )
     .map_err(|e| Error::from(e).context(format!("run {}", spec.id)))?;
 
-    // Sample images: validation image 0 (the same input for every run of the grid).
+    // Every validation output (the same inputs for every run of a seed): image 0 is the sample,
+    // all of them feed the probes.
     let data = datasets::load(&spec.config)?;
     let corruption = spec.config.corruption();
-    let (name, clean) = data
-        .validation
-        .into_iter()
-        .next()
-        .ok_or_else(|| Error::from(TrainError::BadInput("no validation image".into())))?;
-    let pairs = evaluation_pairs(std::slice::from_ref(&clean), &corruption, spec.config.seed);
+    let (names, cleans): (Vec<String>, Vec<_>) = data.validation.into_iter().unzip();
+    if cleans.is_empty() {
+        return Err(Error::from(TrainError::BadInput(
+            "no validation image".into(),
+        )));
+    }
+    let pairs = evaluation_pairs(&cleans, &corruption, spec.config.seed);
     let (_, outputs) = evaluate(
         &outcome.model,
         &pairs,
-        &[name],
+        &names,
         &spec.config.labels,
         &selected.device,
     )?;
-    let oracle = spec.config.labels.oracle(&clean);
+    let clean_refs: Vec<_> = cleans.iter().collect();
+    let ghost = probes::ghosts(&spec.config.labels, &clean_refs, &outputs);
+    let outlier_share =
+        probes::outlier_share(&spec.config.labels, &clean_refs, &outputs, spec.config.seed);
+    let oracle = spec.config.labels.oracle(&cleans[0]);
     let images = [
         &pairs[0].input,
-        &clean,
+        &cleans[0],
         &outputs[0],
         &oracle.mean,
         &oracle.median_mid(),
@@ -122,6 +129,8 @@ pub fn run_one(
             .collect(),
         loss_spread: tail_spread(&outcome.steps),
         patches_per_s: outcome.patches_per_s,
+        ghost,
+        outlier_share,
     };
     result.save(dir)?;
     Ok(result)

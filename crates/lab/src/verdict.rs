@@ -1,33 +1,158 @@
-//! Verdicts: each claim of the theory, its prediction, the measurement and PASS/FAIL — computed
-//! from the measured numbers, never written in. The claims themselves are the presets'
-//! ([`crate::presets`]); this is what they share.
+//! Verdicts: each claim of the theory as an *effect* measured on every seed (both arms of a
+//! comparison share the seed: data stream, initial weights, validation images), its 95 %
+//! interval over seeds ([`crate::stats`]), and PASS / FAIL / INCONCLUSIVE from where the interval
+//! lies against the prediction — never from one run's point values. The claims themselves are
+//! the presets' ([`crate::presets`]); this is what they share.
 
+use std::collections::BTreeSet;
+
+use denoise_trainer::evaluate::Scores;
 use serde::{Deserialize, Serialize};
 
 use crate::plan::RunParams;
 use crate::presets::PRESETS;
 use crate::result::RunResult;
+use crate::stats::{Interval, Replicates};
 
 /// The outcome of a claim.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Outcome {
-    /// The measurement agrees with the prediction.
+    /// The whole interval lies on the predicted side.
     Pass,
-    /// It does not.
+    /// The whole interval lies on the other side.
     Fail,
+    /// The interval straddles the threshold, or there are too few seeds for an interval.
+    Inconclusive,
     /// A measurement reported without a prediction, or runs are missing.
     Info,
 }
 
 impl Outcome {
-    /// `PASS`, `FAIL` or `INFO`.
+    /// `PASS`, `FAIL`, `INCONCLUSIVE` or `INFO`.
     pub fn label(self) -> &'static str {
         match self {
             Self::Pass => "PASS",
             Self::Fail => "FAIL",
+            Self::Inconclusive => "INCONCLUSIVE",
             Self::Info => "INFO",
         }
+    }
+}
+
+/// What the theory says about an effect: a threshold it lies above or below, or a band it lies in.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Prediction {
+    /// The effect is greater than this.
+    Above(f64),
+    /// The effect is less than this.
+    Below(f64),
+    /// The effect lies between these.
+    Within(f64, f64),
+}
+
+impl Prediction {
+    /// PASS when the interval lies wholly on the predicted side (inside the band), FAIL when it
+    /// lies wholly on the other side (outside the band), INCONCLUSIVE otherwise.
+    pub fn judge(&self, i: &Interval) -> Outcome {
+        let (pass, fail) = match *self {
+            Self::Above(t) => (i.low > t, i.high < t),
+            Self::Below(t) => (i.high < t, i.low > t),
+            Self::Within(lo, hi) => (i.low > lo && i.high < hi, i.high < lo || i.low > hi),
+        };
+        if pass {
+            Outcome::Pass
+        } else if fail {
+            Outcome::Fail
+        } else {
+            Outcome::Inconclusive
+        }
+    }
+
+    /// `> 0.5`, `< 0`, `in [0.75, 1.25]`.
+    pub fn show(&self) -> String {
+        match *self {
+            Self::Above(t) => format!("> {t}"),
+            Self::Below(t) => format!("< {t}"),
+            Self::Within(lo, hi) => format!("in [{lo}, {hi}]"),
+        }
+    }
+}
+
+/// A claim's effect: its per-seed values, interval, and the two noise levels beside it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct Effect {
+    /// What is measured, e.g. `PSNR(L1) − PSNR(MSE) (dB)`.
+    pub name: String,
+    /// Mean over seeds and its 95 % interval (`None` below two seeds).
+    pub interval: Option<Interval>,
+    /// What the theory predicts (`None`: reported as information).
+    pub prediction: Option<Prediction>,
+    /// The values per seed, with their image standard errors.
+    pub replicates: Replicates,
+    /// Standard deviation between seeds.
+    pub seed_sd: f64,
+    /// Standard error of a seed's value over its validation images (root mean square over seeds).
+    pub eval_se: Option<f64>,
+    /// Decimals the effect is shown with.
+    pub decimals: usize,
+}
+
+impl Effect {
+    /// The effect of `replicates`, judged against `prediction`.
+    pub fn new(
+        name: &str,
+        replicates: Replicates,
+        prediction: Option<Prediction>,
+        decimals: usize,
+    ) -> Self {
+        Self {
+            name: name.to_owned(),
+            interval: replicates.interval(),
+            prediction,
+            seed_sd: replicates.seed_sd(),
+            eval_se: replicates.eval_se(),
+            replicates,
+            decimals,
+        }
+    }
+
+    /// The verdict: from the interval against the prediction.
+    pub fn outcome(&self) -> Outcome {
+        match (&self.prediction, &self.interval) {
+            (None, _) => Outcome::Info,
+            (Some(_), None) => Outcome::Inconclusive,
+            (Some(p), Some(i)) => p.judge(i),
+        }
+    }
+
+    /// `name = +0.182 [+0.171, +0.193] (predicted > 0.5; 3 seeds, seed sd 0.006, eval se 0.002)`.
+    pub fn show(&self) -> String {
+        let d = self.decimals;
+        let n = self.replicates.per_seed.len();
+        let value = match &self.interval {
+            Some(i) => i.show(d),
+            None => match self.replicates.per_seed.first() {
+                Some(&(_, v)) => format!("{v:+.d$} (one seed: no interval; use --seeds 3 or more)"),
+                None => "(no value)".to_owned(),
+            },
+        };
+        let predicted = self
+            .prediction
+            .map(|p| format!("predicted {}; ", p.show()))
+            .unwrap_or_default();
+        let eval = self
+            .eval_se
+            .map(|e| format!(", eval se {e:.d$}"))
+            .unwrap_or_default();
+        format!(
+            "{} = {value} ({predicted}{n} seed{}, seed sd {:.d$}{eval})",
+            self.name,
+            if n == 1 { "" } else { "s" },
+            self.seed_sd
+        )
     }
 }
 
@@ -37,12 +162,26 @@ impl Outcome {
 pub struct Claim {
     /// The preset's name.
     pub experiment: String,
-    /// What the theory predicts.
+    /// What the theory predicts, in words.
     pub prediction: String,
-    /// What was measured.
+    /// What was measured, in words (the effect with its interval, and details).
     pub measurement: String,
-    /// PASS, FAIL or INFO.
+    /// PASS, FAIL, INCONCLUSIVE or INFO.
     pub outcome: Outcome,
+    /// The effect the verdict is computed from (`None` for notes without one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effect: Option<Effect>,
+    /// What the measurement adds beside the effect (missing seeds, the numbers behind it).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub detail: String,
+}
+
+/// What one seed contributes to an effect.
+pub enum SeedValue {
+    /// The per-image paired effect on the seed's validation images (the seed's value is their mean).
+    Images(Vec<f64>),
+    /// One number for the seed.
+    Value(f64),
 }
 
 /// The runs of one preset among a grid's results, and the claims made from them.
@@ -60,38 +199,97 @@ impl<'a> PresetRuns<'a> {
         self.results.iter().filter(|r| r.in_experiment(self.name))
     }
 
-    /// The preset's run whose parameters satisfy `want`.
-    pub fn find(&self, want: impl Fn(&RunParams) -> bool) -> Option<&'a RunResult> {
-        self.iter().find(|r| want(&r.params))
+    /// The seeds of the preset's runs, ascending.
+    pub fn seeds(&self) -> Vec<u64> {
+        let s: BTreeSet<u64> = self.iter().map(|r| r.params.seed).collect();
+        s.into_iter().collect()
     }
 
-    /// A claim judged PASS when `pass`, else FAIL.
-    pub fn claim(&self, prediction: &str, measurement: String, pass: bool) -> Claim {
+    /// The preset's run of `seed` whose parameters satisfy `want`.
+    pub fn find(&self, seed: u64, want: impl Fn(&RunParams) -> bool) -> Option<&'a RunResult> {
+        self.iter()
+            .find(|r| r.params.seed == seed && want(&r.params))
+    }
+
+    /// A claim about the effect `f` gives per seed (`None`: that seed's runs are missing, it is
+    /// left out), judged against `prediction`; `detail` adds to the measurement text.
+    pub fn effect(
+        &self,
+        prediction_text: &str,
+        effect_name: &str,
+        prediction: Option<Prediction>,
+        decimals: usize,
+        detail: &str,
+        f: impl Fn(u64) -> Option<SeedValue>,
+    ) -> Claim {
+        let seeds = self.seeds();
+        let mut reps = Replicates::new();
+        for &seed in &seeds {
+            match f(seed) {
+                Some(SeedValue::Images(v)) if !v.is_empty() => reps.push_images(seed, &v),
+                Some(SeedValue::Value(v)) => reps.push_value(seed, v),
+                _ => {}
+            }
+        }
+        if reps.per_seed.is_empty() {
+            return self.info(
+                prediction_text,
+                format!("runs missing for {effect_name}; merge every shard before judging"),
+            );
+        }
+        let missing = seeds.len() - reps.per_seed.len();
+        let effect = Effect::new(effect_name, reps, prediction, decimals);
+        let mut details = Vec::new();
+        if missing > 0 {
+            details.push(format!("runs of {missing} seed(s) missing"));
+        }
+        if !detail.is_empty() {
+            details.push(detail.to_owned());
+        }
+        let detail = details.join("; ");
+        let mut measurement = effect.show();
+        if !detail.is_empty() {
+            measurement.push_str("; ");
+            measurement.push_str(&detail);
+        }
         Claim {
             experiment: self.name.to_owned(),
-            prediction: prediction.to_owned(),
+            prediction: prediction_text.to_owned(),
             measurement,
-            outcome: if pass { Outcome::Pass } else { Outcome::Fail },
+            outcome: effect.outcome(),
+            effect: Some(effect),
+            detail,
         }
     }
 
-    /// A measurement reported without a verdict.
+    /// A measurement reported without a verdict or an effect.
     pub fn info(&self, prediction: &str, measurement: String) -> Claim {
         Claim {
             experiment: self.name.to_owned(),
             prediction: prediction.to_owned(),
+            detail: measurement.clone(),
             measurement,
             outcome: Outcome::Info,
+            effect: None,
         }
     }
+}
 
-    /// The claim that stands for claims whose runs are missing (`what`).
-    pub fn missing(&self, what: &str) -> Vec<Claim> {
-        vec![self.info(
-            "(not evaluated)",
-            format!("runs missing: {what}; merge every shard before judging"),
-        )]
-    }
+/// The per-image differences `score(a) − score(b)` over the validation images both runs
+/// measured (matched by name): the paired effect of one seed.
+pub fn paired(a: &RunResult, b: &RunResult, score: impl Fn(&Scores) -> f64) -> Vec<f64> {
+    a.final_metrics
+        .images
+        .iter()
+        .filter_map(|ia| {
+            let ib = b
+                .final_metrics
+                .images
+                .iter()
+                .find(|ib| ib.name == ia.name)?;
+            Some(score(&ia.scores) - score(&ib.scores))
+        })
+        .collect()
 }
 
 /// Every claim whose runs are among `results`, in preset order.
@@ -110,216 +308,5 @@ pub fn verdicts(results: &[RunResult]) -> Vec<Claim> {
 }
 
 #[cfg(test)]
-mod tests {
-    use denoise_metrics::Sharpness;
-    use denoise_trainer::evaluate::{EvalSummary, Scores};
-
-    use super::*;
-    use crate::presets::multimodal::LABELS as MULTIMODAL_LABELS;
-    use crate::presets::outliers::EPS as OUTLIER_EPS;
-    use crate::presets::outliers::MAGNITUDE as OUTLIER_MAGNITUDE;
-
-    fn summary(psnr: f64, bias: f64, psnr_vs_mean: f64, tenengrad: f64) -> Scores {
-        Scores {
-            psnr,
-            input_psnr: 20.0,
-            ssim: 0.8,
-            bias,
-            mae: 0.01,
-            sharpness: Sharpness {
-                tenengrad,
-                laplacian_variance: tenengrad,
-                high_frequency: tenengrad,
-                anti_blur: tenengrad,
-            },
-            psnr_vs_mean,
-            median_distance: 0.0,
-        }
-    }
-
-    /// A run of preset `exp` whose parameters are the defaults but for `params` (spelled as on
-    /// the command line: `loss`, `optim`, `labels`, `eps`).
-    fn result(exp: &str, params: &[(&str, &str)], s: Scores, spread: f64) -> RunResult {
-        let mut p = RunParams::of(&denoise_trainer::config::TrainConfig::default());
-        for (k, v) in params {
-            match *k {
-                "loss" => p.loss = v.parse().unwrap(),
-                "optim" => p.optim = v.parse().unwrap(),
-                "labels" => p.labels = v.parse().unwrap(),
-                "eps" => p.eps = Some(v.parse().unwrap()),
-                other => panic!("no parameter {other}"),
-            }
-        }
-        RunResult {
-            id: params.iter().map(|(_, v)| *v).collect::<Vec<_>>().join("_"),
-            experiments: vec![exp.to_owned()],
-            params: p,
-            backend: "test".into(),
-            final_metrics: EvalSummary {
-                mean: s,
-                images: Vec::new(),
-            },
-            loss_curve: Vec::new(),
-            psnr_curve: Vec::new(),
-            loss_spread: spread,
-            patches_per_s: 1.0,
-        }
-    }
-
-    fn outlier_table(
-        mse_bias: impl Fn(f64) -> f64,
-        l1_bias: impl Fn(f64) -> f64,
-    ) -> Vec<RunResult> {
-        let mut out = Vec::new();
-        for eps in OUTLIER_EPS {
-            let e = eps.to_string();
-            let e = e.as_str();
-            out.push(result(
-                "outliers",
-                &[("eps", e), ("loss", "mse")],
-                summary(25.0, mse_bias(eps), 30.0, 1.0),
-                0.1,
-            ));
-            out.push(result(
-                "outliers",
-                &[("eps", e), ("loss", "l1")],
-                summary(25.0, l1_bias(eps), 30.0, 1.0),
-                0.1,
-            ));
-        }
-        out
-    }
-
-    fn outcomes(claims: &[Claim]) -> Vec<Outcome> {
-        claims.iter().map(|c| c.outcome).collect()
-    }
-
-    #[test]
-    fn outliers_pass_when_mse_tracks_eps_m_and_l1_stays_put() {
-        let t = outlier_table(|e| 0.9 * e * OUTLIER_MAGNITUDE, |e| 0.1 * e);
-        let c = verdicts(&t);
-        assert_eq!(
-            outcomes(&c),
-            vec![Outcome::Pass, Outcome::Pass, Outcome::Pass, Outcome::Info]
-        );
-        assert!(
-            c[0].measurement.contains("ε=0.2: +0.1800"),
-            "{}",
-            c[0].measurement
-        );
-    }
-
-    #[test]
-    fn outliers_fail_when_l1_is_dragged_too() {
-        let t = outlier_table(|e| e, |e| 0.9 * e);
-        let c = verdicts(&t);
-        assert_eq!(
-            outcomes(&c)[..3],
-            [Outcome::Pass, Outcome::Fail, Outcome::Pass]
-        );
-        // And when MSE is not dragged at all, its claim and the ordering fail.
-        let t = outlier_table(|_| 0.0, |_| 0.0);
-        assert_eq!(
-            outcomes(&verdicts(&t))[..3],
-            [Outcome::Fail, Outcome::Pass, Outcome::Fail]
-        );
-    }
-
-    #[test]
-    fn missing_runs_are_reported_not_judged() {
-        let mut t = outlier_table(|e| e, |_| 0.0);
-        t.retain(|r| r.params.eps != Some(0.1));
-        let c = verdicts(&t);
-        assert_eq!(outcomes(&c), vec![Outcome::Info]);
-        assert!(c[0].measurement.contains("runs missing"));
-    }
-
-    #[test]
-    fn multimodal_label_noise_optimizers_clean_judge_both_ways() {
-        let mm = |mse_t: f64, l1_t: f64| {
-            vec![
-                result(
-                    "multimodal",
-                    &[("labels", MULTIMODAL_LABELS), ("loss", "mse")],
-                    Scores {
-                        median_distance: 0.04,
-                        ..summary(24.0, 0.0, 35.0, mse_t)
-                    },
-                    0.1,
-                ),
-                result(
-                    "multimodal",
-                    &[("labels", MULTIMODAL_LABELS), ("loss", "l1")],
-                    Scores {
-                        median_distance: 0.02,
-                        ..summary(23.0, 0.0, 30.0, l1_t)
-                    },
-                    0.1,
-                ),
-            ]
-        };
-        assert_eq!(
-            outcomes(&verdicts(&mm(0.7, 0.9))),
-            vec![Outcome::Pass, Outcome::Pass, Outcome::Pass, Outcome::Info]
-        );
-        assert_eq!(outcomes(&verdicts(&mm(0.9, 0.7)))[2], Outcome::Fail);
-
-        let ln = |g: (f64, f64), l: (f64, f64)| {
-            let mk = |labels, loss, p| {
-                result(
-                    "label-noise",
-                    &[("labels", labels), ("loss", loss)],
-                    summary(p, 0.0, 0.0, 1.0),
-                    0.1,
-                )
-            };
-            vec![
-                mk("noisy:gaussian:50", "mse", g.0),
-                mk("noisy:gaussian:50", "l1", g.1),
-                mk("noisy:laplace:35.36", "mse", l.0),
-                mk("noisy:laplace:35.36", "l1", l.1),
-            ]
-        };
-        assert_eq!(
-            outcomes(&verdicts(&ln((26.0, 25.0), (24.0, 25.0)))),
-            vec![Outcome::Pass, Outcome::Pass]
-        );
-        assert_eq!(
-            outcomes(&verdicts(&ln((25.0, 26.0), (25.0, 24.0)))),
-            vec![Outcome::Fail, Outcome::Fail]
-        );
-
-        let op = |sgd: f64, adam: f64| {
-            vec![
-                result(
-                    "optimizers",
-                    &[("loss", "l1"), ("optim", "sgd")],
-                    summary(25.0, 0.0, 0.0, 1.0),
-                    sgd,
-                ),
-                result(
-                    "optimizers",
-                    &[("loss", "l1"), ("optim", "adam")],
-                    summary(25.0, 0.0, 0.0, 1.0),
-                    adam,
-                ),
-            ]
-        };
-        assert_eq!(verdicts(&op(0.3, 0.1))[0].outcome, Outcome::Pass);
-        assert_eq!(verdicts(&op(0.1, 0.3))[0].outcome, Outcome::Fail);
-
-        let cl = |mse: f64, l1: f64| {
-            vec![
-                result(
-                    "clean",
-                    &[("loss", "mse")],
-                    summary(mse, 0.0, 0.0, 1.0),
-                    0.1,
-                ),
-                result("clean", &[("loss", "l1")], summary(l1, 0.0, 0.0, 1.0), 0.1),
-            ]
-        };
-        assert_eq!(verdicts(&cl(25.0, 25.5))[0].outcome, Outcome::Pass);
-        assert_eq!(verdicts(&cl(25.5, 25.0))[0].outcome, Outcome::Fail);
-    }
-}
+#[path = "verdict_tests.rs"]
+mod tests;

@@ -5,9 +5,9 @@ use denoise_trainer::config::TrainConfig;
 use denoise_trainer::loss::LossSpec;
 
 use super::Preset;
-use super::outliers::{HUBER, LOSSES};
-use crate::plan::{RunSpec, with};
-use crate::verdict::{Claim, PresetRuns};
+use super::outliers::{HUBER, losses};
+use crate::plan::{RunSpec, Sweep, with};
+use crate::verdict::{Claim, Prediction, PresetRuns, SeedValue, paired};
 
 /// The preset.
 pub struct Clean;
@@ -21,26 +21,42 @@ impl Preset for Clean {
         "Clean targets, Gaussian input noise: does L1 beat MSE even on PSNR?"
     }
 
-    fn runs(&self, base: &TrainConfig) -> Vec<RunSpec> {
-        LOSSES
+    fn runs(&self, base: &TrainConfig, sweep: Sweep) -> Vec<RunSpec> {
+        losses(sweep)
             .into_iter()
             .map(|loss| RunSpec::new(with(base, |c| c.loss = loss), Some(self.name()), None))
             .collect()
     }
 
     fn claims(&self, runs: &PresetRuns<'_>) -> Vec<Claim> {
-        let get = |loss: LossSpec| runs.find(|p| p.loss == loss);
-        let (Some(mse), Some(l1)) = (get(LossSpec::Mse), get(LossSpec::L1)) else {
-            return runs.missing("mse and l1");
+        let versus_mse = |loss: LossSpec| {
+            move |seed| {
+                let get = |l: LossSpec| runs.find(seed, |p| p.loss == l);
+                Some(SeedValue::Images(paired(
+                    get(loss)?,
+                    get(LossSpec::Mse)?,
+                    |s| s.psnr,
+                )))
+            }
         };
-        let (pm, pl) = (mse.final_metrics.mean.psnr, l1.final_metrics.mean.psnr);
-        let huber = get(HUBER)
-            .map(|h| format!(", Huber {:.2} dB", h.final_metrics.mean.psnr))
-            .unwrap_or_default();
-        vec![runs.claim(
-            "L1-trained beats MSE-trained even on PSNR (Zhao et al., IEEE TCI 2017)",
-            format!("L1 {pl:.2} dB vs MSE {pm:.2} dB{huber}"),
-            pl > pm,
-        )]
+        let mut out = vec![runs.effect(
+            "L1-trained beats MSE-trained even on PSNR with clean targets (Zhao et al., IEEE TCI 2017)",
+            "PSNR(L1) − PSNR(MSE) (dB)",
+            Some(Prediction::Above(0.0)),
+            3,
+            "",
+            versus_mse(LossSpec::L1),
+        )];
+        if runs.iter().any(|r| r.params.loss == HUBER) {
+            out.push(runs.effect(
+                "Huber (δ = 0.05) against MSE with clean targets (no prediction)",
+                "PSNR(Huber) − PSNR(MSE) (dB)",
+                None,
+                3,
+                "",
+                versus_mse(HUBER),
+            ));
+        }
+        out
     }
 }

@@ -11,7 +11,7 @@ pub mod outliers;
 use denoise_trainer::config::TrainConfig;
 
 use crate::figure::Figure;
-use crate::plan::RunSpec;
+use crate::plan::{RunSpec, Sweep};
 use crate::result::RunResult;
 use crate::verdict::{Claim, PresetRuns};
 
@@ -27,14 +27,48 @@ pub trait Preset: Sync {
     fn name(&self) -> &'static str;
     /// One line saying what it tests, for `--help`.
     fn about(&self) -> &'static str;
-    /// Its runs, from the base config of the grid (each tagged with [`Preset::name`]).
-    fn runs(&self, base: &TrainConfig) -> Vec<RunSpec>;
-    /// Its claims, judged on its runs.
+    /// Its runs for one seed, from the base config of the grid (each tagged with
+    /// [`Preset::name`]), with its sweeps as fine as `sweep` says.
+    fn runs(&self, base: &TrainConfig, sweep: Sweep) -> Vec<RunSpec>;
+    /// Its claims, judged on its runs of every seed.
     fn claims(&self, runs: &PresetRuns<'_>) -> Vec<Claim>;
-    /// Charts of its own for the report (beside every preset's training curves).
-    fn figures(&self, _runs: &[&RunResult]) -> Vec<Figure> {
+    /// Charts of its own for the report: one per claim, the measurement with its intervals beside
+    /// the theory's line.
+    fn figures(&self, _runs: &PresetRuns<'_>) -> Vec<Figure> {
         Vec::new()
     }
+}
+
+/// The value of `score` on each validation image of `run`, by name.
+pub(crate) fn by_image(
+    run: &RunResult,
+    score: impl Fn(&RunResult, usize) -> f64,
+) -> Vec<(&str, f64)> {
+    (0..run.final_metrics.images.len())
+        .map(|i| (run.final_metrics.images[i].name.as_str(), score(run, i)))
+        .collect()
+}
+
+/// Per image, the least-squares slope through the origin of `y` against `x` over the points
+/// `(x, per-image y)`; images missing from a point are left out. `None` without points.
+pub(crate) fn slope_per_image(points: &[(f64, Vec<(&str, f64)>)]) -> Option<Vec<f64>> {
+    let (_, first) = points.first()?;
+    let sxx: f64 = points.iter().map(|(x, _)| x * x).sum();
+    if sxx <= 0.0 {
+        return None;
+    }
+    let slopes = first
+        .iter()
+        .filter_map(|(name, _)| {
+            let mut sxy = 0.0;
+            for (x, ys) in points {
+                let y = ys.iter().find(|(n, _)| n == name)?.1;
+                sxy += x * y;
+            }
+            Some(sxy / sxx)
+        })
+        .collect();
+    Some(slopes)
 }
 
 /// Every preset, in the order of the report and of `experiment all`.
@@ -110,5 +144,21 @@ mod tests {
         let one = Selection::parse("label-noise").unwrap();
         assert_eq!(one.presets()[0].name(), "label-noise");
         assert!(Selection::parse("nothing").is_none());
+    }
+
+    #[test]
+    fn slope_through_the_origin_per_image() {
+        // Image a: y = 2x exactly; image b: points (1, 1), (2, 3) → (1 + 6) / (1 + 4) = 1.4.
+        let pts = vec![
+            (1.0, vec![("a", 2.0), ("b", 1.0)]),
+            (2.0, vec![("a", 4.0), ("b", 3.0)]),
+        ];
+        let s = slope_per_image(&pts).unwrap();
+        assert!(
+            (s[0] - 2.0).abs() < 1e-12 && (s[1] - 1.4).abs() < 1e-12,
+            "{s:?}"
+        );
+        assert!(slope_per_image(&[]).is_none());
+        assert!(slope_per_image(&[(0.0, vec![("a", 1.0)])]).is_none());
     }
 }

@@ -1,22 +1,93 @@
-//! `multimodal`: two valid targets (`bimodal:2:0.7`, and `bimodal:2:0.5`) × {mse, l1}. MSE
-//! averages the two answers (ghost edges, blur); L1 takes the majority answer (the median).
+//! `multimodal`: two valid targets (`bimodal:2:p`: the clean image moved 2 pixels right with
+//! probability p, left otherwise) swept over p × {mse, l1}. The mean keeps a ghost of the minority
+//! answer of height 1 − p ([`crate::probes::ghosts`]); the median (p > ½) keeps none. At p = ½
+//! every value between the answers is a median, so L1's ghost may lie anywhere in [0, ½].
+//!
+//! The ghost is measured against the run of the same loss and seed at p = 1 (one answer, no
+//! ghost for either estimator): a network that blurs the majority edge raises the plateau between
+//! the two edge positions too, and the p = 1 run carries that blur without any ghost, so the
+//! difference isolates the minority answer.
 
 use denoise_data::LabelSpec;
 use denoise_trainer::config::TrainConfig;
 use denoise_trainer::loss::LossSpec;
 
 use super::{Preset, spelled};
-use crate::plan::{RunSpec, with};
-use crate::verdict::{Claim, PresetRuns};
+use crate::figure::{Figure, Series};
+use crate::plan::{RunSpec, Sweep, with};
+use crate::result::RunResult;
+use crate::stats::Replicates;
+use crate::verdict::{Claim, Prediction, PresetRuns, SeedValue, paired};
 
 /// The preset.
 pub struct Multimodal;
 
-/// Labels of the judged runs: a majority answer, so the median is unique (the majority image)
-/// while the mean blends both.
-pub const LABELS: &str = "bimodal:2:0.7";
-/// Labels of the runs shown for p = ½, where every value between the answers is a median.
-pub const HALF: &str = "bimodal:2:0.5";
+/// The displacement of the two answers, in pixels.
+pub const SHIFT: usize = 2;
+/// p of the quick grid (1: the baseline with one answer).
+pub const P_QUICK: [f64; 2] = [0.8, 1.0];
+/// p of the full grid.
+pub const P_FULL: [f64; 6] = [0.5, 0.6, 0.7, 0.8, 0.9, 1.0];
+/// The input noise of every run.
+pub const NOISE: &str = "gaussian:15";
+
+/// The labels of probability `p`.
+pub fn labels(p: f64) -> LabelSpec {
+    spelled(&format!("bimodal:{SHIFT}:{p}"))
+}
+
+/// The p of a run's labels.
+fn p_of(r: &RunResult) -> Option<f64> {
+    match r.params.labels {
+        LabelSpec::Bimodal { p, .. } => Some(p),
+        _ => None,
+    }
+}
+
+/// Every p among the runs, ascending.
+fn ps(runs: &PresetRuns<'_>) -> Vec<f64> {
+    let mut ps: Vec<f64> = runs.iter().filter_map(p_of).collect();
+    ps.sort_by(f64::total_cmp);
+    ps.dedup();
+    ps
+}
+
+/// The run of `seed`, `loss` and `p`.
+fn run<'a>(runs: &PresetRuns<'a>, seed: u64, loss: LossSpec, p: f64) -> Option<&'a RunResult> {
+    runs.find(seed, |q| q.loss == loss && q.labels == labels(p))
+}
+
+/// Per image of `seed`, the ghost of the run at `p` minus that of the p = 1 run (same loss).
+fn excess_ghost(runs: &PresetRuns<'_>, seed: u64, loss: LossSpec, p: f64) -> Option<Vec<f64>> {
+    let (r, base) = (run(runs, seed, loss, p)?, run(runs, seed, loss, 1.0)?);
+    if r.ghost.is_empty() || r.ghost.len() != base.ghost.len() {
+        return None;
+    }
+    Some(
+        r.ghost
+            .iter()
+            .zip(&base.ghost)
+            .map(|(g, b)| g - b)
+            .collect(),
+    )
+}
+
+/// Per image of `seed`, the slope through the origin of the excess ghost on 1 − p over every
+/// ½ < p < 1.
+fn ghost_slope(runs: &PresetRuns<'_>, seed: u64, loss: LossSpec) -> Option<Vec<f64>> {
+    let points: Vec<(f64, Vec<f64>)> = ps(runs)
+        .into_iter()
+        .filter(|&p| p > 0.5 && p < 1.0)
+        .map(|p| Some((1.0 - p, excess_ghost(runs, seed, loss, p)?)))
+        .collect::<Option<_>>()?;
+    let n = points.first()?.1.len();
+    let sxx: f64 = points.iter().map(|(x, _)| x * x).sum();
+    Some(
+        (0..n)
+            .map(|i| points.iter().map(|(x, g)| x * g[i]).sum::<f64>() / sxx)
+            .collect(),
+    )
+}
 
 impl Preset for Multimodal {
     fn name(&self) -> &'static str {
@@ -24,16 +95,20 @@ impl Preset for Multimodal {
     }
 
     fn about(&self) -> &'static str {
-        "Two valid targets: MSE averages them (blur), L1 does not"
+        "Two valid targets: MSE keeps a ghost of the minority answer (1 − p), L1 none"
     }
 
-    fn runs(&self, base: &TrainConfig) -> Vec<RunSpec> {
+    fn runs(&self, base: &TrainConfig, sweep: Sweep) -> Vec<RunSpec> {
+        let ps: &[f64] = match sweep {
+            Sweep::Quick => &P_QUICK,
+            Sweep::Full => &P_FULL,
+        };
         let mut out = Vec::new();
-        for labels in [LABELS, HALF] {
+        for &p in ps {
             for loss in [LossSpec::Mse, LossSpec::L1] {
                 let c = with(base, |c| {
-                    c.labels = spelled(labels);
-                    c.noise = spelled("gaussian:15");
+                    c.labels = labels(p);
+                    c.noise = spelled(NOISE);
                     c.loss = loss;
                 });
                 out.push(RunSpec::new(c, Some(self.name()), None));
@@ -43,65 +118,111 @@ impl Preset for Multimodal {
     }
 
     fn claims(&self, runs: &PresetRuns<'_>) -> Vec<Claim> {
-        let get = |labels: &str, loss: LossSpec| {
-            let labels: LabelSpec = spelled(labels);
-            runs.find(|p| p.labels == labels && p.loss == loss)
-        };
-        let (Some(mse), Some(l1)) = (get(LABELS, LossSpec::Mse), get(LABELS, LossSpec::L1)) else {
-            return runs.missing(&format!("mse and l1 with {LABELS}"));
-        };
-        let (fm, fl) = (&mse.final_metrics.mean, &l1.final_metrics.mean);
-        let half = match (get(HALF, LossSpec::Mse), get(HALF, LossSpec::L1)) {
-            (Some(m), Some(l)) => {
-                let (m, l) = (&m.final_metrics.mean, &l.final_metrics.mean);
-                vec![runs.info(
-                    "p = ½: every value between the two answers is a median, so L1 need not be sharper",
-                    format!(
-                        "Tenengrad ratio MSE {:.3}, L1 {:.3}; PSNR vs oracle mean MSE {:.2} dB, L1 {:.2} dB",
-                        m.sharpness.tenengrad,
-                        l.sharpness.tenengrad,
-                        m.psnr_vs_mean,
-                        l.psnr_vs_mean
-                    ),
-                )]
-            }
-            _ => Vec::new(),
-        };
+        let slope = |loss| move |seed| ghost_slope(runs, seed, loss).map(SeedValue::Images);
         let mut out = vec![
-            runs.claim(
-                "MSE approaches the average of the two answers: higher PSNR against the oracle mean than L1",
-                format!(
-                    "MSE {:.2} dB vs L1 {:.2} dB",
-                    fm.psnr_vs_mean, fl.psnr_vs_mean
-                ),
-                fm.psnr_vs_mean > fl.psnr_vs_mean,
+            runs.effect(
+                "MSE averages the two answers: the minority edge survives as a ghost of height 1 − p \
+                 (slope 1 on 1 − p over p > ½; the median's is 0; judged against the midpoint ½)",
+                "slope of ghost(p) − ghost(1) on 1 − p, MSE",
+                Some(Prediction::Above(0.5)),
+                3,
+                "",
+                slope(LossSpec::Mse),
             ),
-            runs.claim(
-                "L1 approaches the majority answer (the conditional median): smaller mean distance to \
-                 the oracle median set than MSE",
-                format!(
-                    "L1 {:.4} vs MSE {:.4}",
-                    fl.median_distance, fm.median_distance
-                ),
-                fl.median_distance < fm.median_distance,
-            ),
-            runs.claim(
-                "L1 stays sharper: higher Tenengrad ratio to the clean image than MSE",
-                format!(
-                    "L1 {:.3} vs MSE {:.3} (anti-blur L1 {:.3} vs MSE {:.3})",
-                    fl.sharpness.tenengrad,
-                    fm.sharpness.tenengrad,
-                    fl.sharpness.anti_blur,
-                    fm.sharpness.anti_blur
-                ),
-                fl.sharpness.tenengrad > fm.sharpness.tenengrad,
-            ),
-            runs.info(
-                "PSNR against the clean image (the distortion–sharpness trade-off; no prediction)",
-                format!("MSE {:.2} dB, L1 {:.2} dB", fm.psnr, fl.psnr),
+            runs.effect(
+                "L1 takes the majority answer (the conditional median): no ghost for p > ½ (slope 0 \
+                 on 1 − p; the mean's is 1; judged against the midpoint ½)",
+                "slope of ghost(p) − ghost(1) on 1 − p, L1",
+                Some(Prediction::Below(0.5)),
+                3,
+                "",
+                slope(LossSpec::L1),
             ),
         ];
-        out.extend(half);
+        if ps(runs).contains(&0.5) {
+            for loss in [LossSpec::Mse, LossSpec::L1] {
+                out.push(runs.effect(
+                    "p = ½: the mean's ghost is ½; every value in [0, ½] is a median's (no verdict)",
+                    &format!("ghost(½) − ghost(1), {loss}"),
+                    None,
+                    3,
+                    "",
+                    |seed| excess_ghost(runs, seed, loss, 0.5).map(SeedValue::Images),
+                ));
+            }
+        }
+        if let Some(&p) = ps(runs).iter().rfind(|&&p| p > 0.5 && p < 1.0) {
+            let pair = |seed| {
+                Some((
+                    run(runs, seed, LossSpec::L1, p)?,
+                    run(runs, seed, LossSpec::Mse, p)?,
+                ))
+            };
+            let psnr: Vec<String> = runs
+                .seeds()
+                .into_iter()
+                .filter_map(|s| {
+                    let (l1, mse) = pair(s)?;
+                    Some(format!(
+                        "seed {s}: PSNR L1 {:.2} dB, MSE {:.2} dB",
+                        l1.final_metrics.mean.psnr, mse.final_metrics.mean.psnr
+                    ))
+                })
+                .collect();
+            out.push(runs.effect(
+                &format!(
+                    "Gradient-energy sharpness (Tenengrad ratio to the clean image) at p = {p}: residual \
+                     noise raises it, so it is shown beside each output's PSNR (no verdict)"
+                ),
+                "Tenengrad ratio L1 − MSE",
+                None,
+                3,
+                &psnr.join("; "),
+                |seed| {
+                    let (l1, mse) = pair(seed)?;
+                    Some(SeedValue::Images(paired(l1, mse, |s| s.sharpness.tenengrad)))
+                },
+            ));
+        }
         out
+    }
+
+    fn figures(&self, runs: &PresetRuns<'_>) -> Vec<Figure> {
+        let ps = ps(runs);
+        let (Some(&lo), Some(&hi)) = (ps.first(), ps.last()) else {
+            return Vec::new();
+        };
+        let measured = |loss: LossSpec| {
+            let reps: Vec<(f64, Replicates)> = ps
+                .iter()
+                .map(|&p| {
+                    let mut r = Replicates::new();
+                    for seed in runs.seeds() {
+                        if let Some(run) = run(runs, seed, loss, p).filter(|r| !r.ghost.is_empty())
+                        {
+                            r.push_images(seed, &run.ghost);
+                        }
+                    }
+                    (p, r)
+                })
+                .collect();
+            Series::measured(
+                loss.to_string(),
+                reps.iter().map(|(p, r)| (*p, r)).collect(),
+            )
+        };
+        vec![Figure {
+            title: format!(
+                "ghost of the minority answer (shift ±{SHIFT} px), mean of seeds, 95 % interval"
+            ),
+            x_label: "p (probability of the majority answer)".into(),
+            y_label: "ghost(p) − ghost(1), / edge contrast".into(),
+            series: vec![
+                measured(LossSpec::Mse),
+                measured(LossSpec::L1),
+                Series::theory("1 − p (mean)", vec![(lo, 1.0 - lo), (hi, 1.0 - hi)]),
+                Series::theory("0 (median, p > ½)", vec![(lo.max(0.5), 0.0), (hi, 0.0)]),
+            ],
+        }]
     }
 }

@@ -6,8 +6,9 @@ use denoise_trainer::loss::LossSpec;
 use denoise_trainer::optim::OptimSpec;
 
 use super::Preset;
-use crate::plan::{RunSpec, with};
-use crate::verdict::{Claim, PresetRuns};
+use crate::plan::{RunSpec, Sweep, with};
+use crate::stats::mean_sd;
+use crate::verdict::{Claim, Prediction, PresetRuns, SeedValue};
 
 /// The preset.
 pub struct Optimizers;
@@ -24,9 +25,13 @@ impl Preset for Optimizers {
         "{sgd, adam, rmsprop} × {mse, l1}: L1 with plain SGD oscillates near the optimum"
     }
 
-    fn runs(&self, base: &TrainConfig) -> Vec<RunSpec> {
+    fn runs(&self, base: &TrainConfig, sweep: Sweep) -> Vec<RunSpec> {
+        let optims: &[OptimSpec] = match sweep {
+            Sweep::Quick => &[SGD, OptimSpec::Adam],
+            Sweep::Full => &[SGD, OptimSpec::Adam, OptimSpec::RmsProp],
+        };
         let mut out = Vec::new();
-        for optim in [SGD, OptimSpec::Adam, OptimSpec::RmsProp] {
+        for &optim in optims {
             for loss in [LossSpec::Mse, LossSpec::L1] {
                 let c = with(base, |c| {
                     c.optim.optimizer = optim;
@@ -39,22 +44,39 @@ impl Preset for Optimizers {
     }
 
     fn claims(&self, runs: &PresetRuns<'_>) -> Vec<Claim> {
-        let l1_with = |optim: OptimSpec| runs.find(|p| p.loss == LossSpec::L1 && p.optim == optim);
-        let (Some(sgd), Some(adam)) = (l1_with(SGD), l1_with(OptimSpec::Adam)) else {
-            return runs.missing("l1 with sgd and adam");
+        let spread = |seed, loss: LossSpec, optim: OptimSpec| {
+            runs.find(seed, |p| p.loss == loss && p.optim == optim)
+                .map(|r| r.loss_spread)
         };
-        let all: Vec<String> = runs
+        let mut cells: Vec<(LossSpec, OptimSpec)> = Vec::new();
+        for r in runs.iter() {
+            if !cells.contains(&(r.params.loss, r.params.optim)) {
+                cells.push((r.params.loss, r.params.optim));
+            }
+        }
+        let all: Vec<String> = cells
             .iter()
-            .map(|r| format!("{}+{}: {:.3}", r.params.loss, r.params.optim, r.loss_spread))
+            .map(|&(loss, optim)| {
+                let v: Vec<f64> = runs
+                    .seeds()
+                    .into_iter()
+                    .filter_map(|s| spread(s, loss, optim))
+                    .collect();
+                format!("{loss}+{optim} {:.3}", mean_sd(&v).0)
+            })
             .collect();
-        vec![
-            runs.claim(
-                "L1 + plain SGD oscillates near the optimum more than L1 + Adam (relative spread of \
-                 the loss on a fixed probe batch over the last quarter of training)",
-                format!("SGD {:.3} vs Adam {:.3}", sgd.loss_spread, adam.loss_spread),
-                sgd.loss_spread > adam.loss_spread,
-            ),
-            runs.info("spread of every optimizer × loss", all.join("; ")),
-        ]
+        vec![runs.effect(
+            "L1 + plain SGD oscillates near the optimum more than L1 + Adam (relative spread of the \
+             loss on a fixed probe batch over the last quarter of training)",
+            "spread(L1 + SGD) − spread(L1 + Adam)",
+            Some(Prediction::Above(0.0)),
+            3,
+            &format!("mean spread over seeds: {}", all.join(", ")),
+            |seed| {
+                Some(SeedValue::Value(
+                    spread(seed, LossSpec::L1, SGD)? - spread(seed, LossSpec::L1, OptimSpec::Adam)?,
+                ))
+            },
+        )]
     }
 }

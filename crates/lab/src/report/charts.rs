@@ -20,12 +20,20 @@ pub fn render(figure: &Figure) -> Result<String> {
 }
 
 fn bounds(series: &[Series]) -> (f64, f64, f64, f64) {
-    let pts = series
+    let ends = series.iter().flat_map(|s| {
+        s.points
+            .iter()
+            .zip(&s.intervals)
+            .flat_map(|(p, i)| [(p.0, i.0), (p.0, i.1)])
+    });
+    let pts: Vec<(f64, f64)> = series
         .iter()
-        .flat_map(|s| s.points.iter())
-        .filter(|p| p.0.is_finite() && p.1.is_finite());
+        .flat_map(|s| s.points.iter().copied())
+        .chain(ends)
+        .filter(|p| p.0.is_finite() && p.1.is_finite())
+        .collect();
     let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
-    for &(x, y) in pts {
+    for (x, y) in pts {
         x0 = x0.min(x);
         x1 = x1.max(x);
         y0 = y0.min(y);
@@ -62,11 +70,16 @@ pub fn line_chart(title: &str, x_desc: &str, y_desc: &str, series: &[Series]) ->
             .light_line_style(WHITE.mix(0.0))
             .draw()
             .map_err(plot_err)?;
-        for (i, s) in series.iter().enumerate() {
+        // Theory lines are dashed in dark tones, each its own; measured lines take the palette.
+        let dark = [BLACK, RGBColor(110, 110, 110), RGBColor(150, 60, 0)];
+        let (mut measured, mut theory) = (0, 0);
+        for s in series {
             let color = if s.dashed {
-                BLACK.to_rgba()
+                theory += 1;
+                dark[(theory - 1) % dark.len()].to_rgba()
             } else {
-                Palette99::pick(i).to_rgba()
+                measured += 1;
+                Palette99::pick(measured - 1).to_rgba()
             };
             let style = color.stroke_width(2);
             let pts: Vec<(f64, f64)> = s
@@ -93,6 +106,16 @@ pub fn line_chart(title: &str, x_desc: &str, y_desc: &str, series: &[Series]) ->
                     .draw_series(pts.iter().map(|&p| Circle::new(p, 3, color.filled())))
                     .map_err(plot_err)?;
             }
+            // 95 % intervals as vertical bars.
+            let bars = s
+                .points
+                .iter()
+                .zip(&s.intervals)
+                .filter(|(p, i)| p.0.is_finite() && i.0.is_finite() && i.1.is_finite())
+                .map(|(p, i)| {
+                    PathElement::new(vec![(p.0, i.0), (p.0, i.1)], color.stroke_width(1))
+                });
+            chart.draw_series(bars).map_err(plot_err)?;
         }
         chart
             .configure_series_labels()
@@ -117,15 +140,11 @@ mod tests {
             Series {
                 name: "mse".into(),
                 points: vec![(0.0, 0.0), (0.1, 0.1), (0.2, 0.19)],
+                intervals: vec![(-0.01, 0.01), (0.09, 0.11), (0.17, 0.21)],
                 markers: true,
                 dashed: false,
             },
-            Series {
-                name: "ε·M".into(),
-                points: vec![(0.0, 0.0), (0.2, 0.2)],
-                markers: false,
-                dashed: true,
-            },
+            Series::theory("ε·M", vec![(0.0, 0.0), (0.2, 0.2)]),
         ];
         let svg = line_chart("bias", "ε", "bias", &s).unwrap();
         assert!(svg.starts_with("<svg"), "{}", &svg[..40]);

@@ -178,8 +178,15 @@ fn groups<'a>(
 }
 
 /// One grid per preset and (labels, noise) group of its runs, then one per group of the runs
-/// outside any preset (from `denoise compare`).
+/// outside any preset (from `denoise compare`); of the replicates, the first seed's runs are shown.
 pub fn build_all(runs: &[ReportRun]) -> Result<Vec<Grid>> {
+    let first_seed = runs.iter().map(|r| r.result.params.seed).min();
+    let shown: Vec<ReportRun> = runs
+        .iter()
+        .filter(|r| Some(r.result.params.seed) == first_seed)
+        .cloned()
+        .collect();
+    let runs = &shown[..];
     let mut grids = Vec::new();
     for preset in PRESETS {
         let name = preset.name();
@@ -241,7 +248,10 @@ fn build(
     let prefix = experiment.unwrap_or("compare");
     Ok(Grid {
         slug: slug(&format!("{prefix}_{labels}_{noise}")),
-        title: format!("{prefix}: labels {labels}, input noise {noise}"),
+        title: format!(
+            "{prefix}: labels {labels}, input noise {noise} (seed {})",
+            first.result.params.seed
+        ),
         experiment,
         panels,
         png,

@@ -13,7 +13,8 @@ use crate::presets::PRESETS;
 use crate::report::ReportRun;
 use crate::report::charts::{line_chart, render};
 use crate::report::grid::{ERROR_GAIN, Grid};
-use crate::verdict::Claim;
+use crate::result::RunResult;
+use crate::verdict::{Claim, PresetRuns};
 
 /// Escapes text for HTML.
 pub fn esc(s: &str) -> String {
@@ -37,15 +38,16 @@ const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:2em auto;max-w
 color:#222;padding:0 1em}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;\
 padding:4px 8px;font-size:13px;text-align:right}th{background:#f3f3f3}td.l,th.l{text-align:left}\
 .PASS{background:#d9f2d9;font-weight:bold}.FAIL{background:#f8d0d0;font-weight:bold}\
+.INCONCLUSIVE{background:#fbeec4;font-weight:bold}\
 .INFO{background:#eef}.charts{display:flex;flex-wrap:wrap;gap:8px}figure{margin:0}\
 table.grid td{border:none;padding:2px;text-align:center;vertical-align:top}\
 table.grid img{image-rendering:pixelated;display:block}code{background:#f4f4f4;padding:1px 3px}";
 
 /// Labels of runs within a group: the params that vary between them.
 fn labels(runs: &[&ReportRun]) -> Vec<String> {
-    let spelled: Vec<[(&str, String); 5]> =
+    let spelled: Vec<[(&str, String); 6]> =
         runs.iter().map(|r| r.result.params.spelled()).collect();
-    let mut keys: BTreeSet<usize> = (0..5)
+    let mut keys: BTreeSet<usize> = (0..6)
         .filter(|&k| {
             let vals: BTreeSet<&str> = spelled.iter().map(|p| p[k].1.as_str()).collect();
             vals.len() > 1
@@ -55,7 +57,7 @@ fn labels(runs: &[&ReportRun]) -> Vec<String> {
     if keys.contains(&4) {
         keys.remove(&2);
     }
-    // Shown in the order of the names, as before: eps, labels, loss, noise, optim.
+    // Shown in the order of the names: eps, labels, loss, noise, optim, seed.
     let mut keys: Vec<usize> = keys.into_iter().collect();
     keys.sort_by_key(|&k| spelled.first().map(|p| p[k].0).unwrap_or(""));
     spelled
@@ -93,8 +95,7 @@ fn curves(runs: &[&ReportRun], names: &[String]) -> Result<String> {
                 .filter(|(_, l)| *l > 0.0)
                 .map(|&(s, l)| (s as f64, l.log10()))
                 .collect(),
-            markers: false,
-            dashed: false,
+            ..Series::default()
         })
         .collect();
     let psnr: Vec<Series> = runs
@@ -109,7 +110,7 @@ fn curves(runs: &[&ReportRun], names: &[String]) -> Result<String> {
                 .map(|&(s, p)| (s as f64, p))
                 .collect(),
             markers: true,
-            dashed: false,
+            ..Series::default()
         })
         .collect();
     Ok(format!(
@@ -183,17 +184,47 @@ fn grid_html(g: &Grid) -> Result<String> {
 
 fn claim_rows(claims: &[&Claim]) -> String {
     let mut s = String::from(
-        "<table><tr><th class=l>preset</th><th class=l>prediction</th><th class=l>measurement</th>\
-         <th>verdict</th></tr>",
+        "<table><tr><th class=l>preset</th><th class=l>prediction</th><th class=l>effect</th>\
+         <th>mean [95 % interval]</th><th>predicted</th><th>seeds</th><th>seed sd</th>\
+         <th>eval se</th><th class=l>details</th><th>verdict</th></tr>",
     );
     for c in claims {
         let o = c.outcome.label();
+        let (name, value, predicted, seeds, seed_sd, eval_se) = match &c.effect {
+            Some(e) => {
+                let d = e.decimals;
+                (
+                    e.name.clone(),
+                    e.interval.map_or_else(
+                        || {
+                            e.replicates
+                                .values()
+                                .first()
+                                .map_or(String::new(), |v| format!("{v:+.d$} (no interval)"))
+                        },
+                        |i| i.show(d),
+                    ),
+                    e.prediction.map_or("—".to_owned(), |p| p.show()),
+                    e.replicates.per_seed.len().to_string(),
+                    format!("{:.d$}", e.seed_sd),
+                    e.eval_se.map_or("—".to_owned(), |v| format!("{v:.d$}")),
+                )
+            }
+            None => Default::default(),
+        };
         let _ = write!(
             s,
-            "<tr><td class=l>{}</td><td class=l>{}</td><td class=l>{}</td><td class={o}>{o}</td></tr>",
+            "<tr><td class=l>{}</td><td class=l>{}</td><td class=l>{}</td><td>{}</td><td>{}</td>\
+             <td>{}</td><td>{}</td><td>{}</td><td class=l>{}</td><td class={o}>{o}</td></tr>",
             esc(&c.experiment),
             esc(&c.prediction),
-            esc(&c.measurement)
+            esc(&name),
+            esc(&value),
+            esc(&predicted),
+            seeds,
+            seed_sd,
+            eval_se,
+            esc(&c.detail)
         );
     }
     s.push_str("</table>");
@@ -216,7 +247,29 @@ pub fn page(title: &str, runs: &[ReportRun], claims: &[Claim], grids: &[Grid]) -
         n = runs.len(),
         b = esc(&backends.into_iter().collect::<Vec<_>>().join(", ")),
     );
+    let results: Vec<RunResult> = runs.iter().map(|r| r.result.clone()).collect();
     if !claims.is_empty() {
+        s.push_str(
+            "<h2>Claims</h2><p>Each claim is an effect measured on every seed (both arms of a \
+             comparison share the seed: training stream, initial weights and validation images), \
+             shown as the mean over seeds with its 95 % Student-t interval over seeds. PASS: the whole \
+             interval lies on the predicted side; FAIL: wholly on the other side; INCONCLUSIVE: it \
+             straddles the threshold. <i>seed sd</i> is the spread between seeds, <i>eval se</i> the \
+             standard error of one seed's value over its validation images.</p>",
+        );
+        for p in PRESETS {
+            let figures = p.figures(&PresetRuns {
+                name: p.name(),
+                results: &results,
+            });
+            if !figures.is_empty() {
+                let _ = write!(s, "<h3>{}</h3><div class=charts>", p.name());
+                for f in &figures {
+                    let _ = write!(s, "<figure>{}</figure>", render(f)?);
+                }
+                s.push_str("</div>");
+            }
+        }
         s.push_str("<h2>Verdicts</h2>");
         s.push_str(&claim_rows(&claims.iter().collect::<Vec<_>>()));
     }
@@ -241,19 +294,10 @@ pub fn page(title: &str, runs: &[ReportRun], claims: &[Claim], grids: &[Grid]) -
         let name = preset.map_or("compare", |p| p.name());
         let names = labels(&members);
         let _ = write!(s, "<h2 id=\"{name}\">{name}</h2>");
-        if let Some(p) = preset {
+        if preset.is_some() {
             let own: Vec<&Claim> = claims.iter().filter(|c| c.experiment == name).collect();
             if !own.is_empty() {
                 s.push_str(&claim_rows(&own));
-            }
-            let results: Vec<_> = members.iter().map(|r| &r.result).collect();
-            let figures = p.figures(&results);
-            if !figures.is_empty() {
-                s.push_str("<div class=charts>");
-                for f in &figures {
-                    let _ = write!(s, "<figure>{}</figure>", render(f)?);
-                }
-                s.push_str("</div>");
             }
         }
         s.push_str(&curves(&members, &names)?);
