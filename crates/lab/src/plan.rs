@@ -4,7 +4,7 @@
 use denoise_data::{LabelSpec, NoiseSpec};
 use denoise_trainer::config::{DataSource, TrainConfig};
 use denoise_trainer::loss::LossSpec;
-use denoise_trainer::optim::OptimSpec;
+use denoise_trainer::optim::{OptimSpec, Schedule};
 use serde::{Deserialize, Serialize};
 
 use crate::presets::Preset;
@@ -96,6 +96,17 @@ pub struct RunParams {
     /// The seed (data stream, initial weights, validation images): the replicate.
     #[serde(default)]
     pub seed: u64,
+    /// The base learning rate, where a grid sets it (`None`: the optimizer's default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lr: Option<f64>,
+    /// The learning-rate schedule.
+    #[serde(default = "constant")]
+    pub schedule: Schedule,
+}
+
+/// The schedule of records written before schedules were recorded.
+fn constant() -> Schedule {
+    Schedule::Constant
 }
 
 impl RunParams {
@@ -108,11 +119,14 @@ impl RunParams {
             noise: config.noise,
             eps: None,
             seed: config.seed,
+            lr: config.optim.lr,
+            schedule: config.optim.schedule,
         }
     }
 
-    /// Each parameter's name and spelling, for tables and labels (ε empty when not swept).
-    pub fn spelled(&self) -> [(&'static str, String); 6] {
+    /// Each parameter's name and spelling, for tables and labels (ε, lr and a constant schedule
+    /// empty when not set).
+    pub fn spelled(&self) -> [(&'static str, String); 8] {
         [
             ("loss", self.loss.to_string()),
             ("optim", self.optim.to_string()),
@@ -120,6 +134,14 @@ impl RunParams {
             ("noise", self.noise.to_string()),
             ("eps", self.eps.map(|e| e.to_string()).unwrap_or_default()),
             ("seed", self.seed.to_string()),
+            ("lr", self.lr.map(|l| l.to_string()).unwrap_or_default()),
+            (
+                "schedule",
+                match self.schedule {
+                    Schedule::Constant => String::new(),
+                    s => s.to_string(),
+                },
+            ),
         ]
     }
 }
@@ -167,12 +189,17 @@ pub fn slug(s: &str) -> String {
         .collect()
 }
 
-/// The id of a config: what distinguishes runs of a grid (fixed label draws `_k<K>`, the seed
-/// last).
+/// The id of a config: what distinguishes runs of a grid (a learning rate `_lr<lr>` and a
+/// schedule where set, fixed label draws `_k<K>`, the seed last).
 pub fn run_id(c: &TrainConfig) -> String {
     let draws = c.label_draws.map(|k| format!("_k{k}")).unwrap_or_default();
+    let lr = c.optim.lr.map(|l| format!("_lr{l}")).unwrap_or_default();
+    let schedule = match c.optim.schedule {
+        Schedule::Constant => String::new(),
+        s => format!("_{s}"),
+    };
     slug(&format!(
-        "{}_{}_{}{draws}_{}_s{}",
+        "{}_{}{lr}{schedule}_{}{draws}_{}_s{}",
         c.loss, c.optim.optimizer, c.labels, c.noise, c.seed
     ))
 }

@@ -92,8 +92,9 @@ pub fn downsample(rows: &[StepRow], max: usize) -> Vec<(u64, f64)> {
         .collect()
 }
 
-/// std / mean of the probe loss (the training loss where no probe was measured) over the last
-/// quarter of `rows`.
+/// The relative spread of the probe loss (the training loss where no probe was measured) over
+/// the last quarter of `rows`: the standard deviation of its residuals about a least-squares line
+/// (so that a loss still falling does not count as oscillation), over its mean.
 pub fn tail_spread(rows: &[StepRow]) -> f64 {
     let tail = &rows[rows.len() - (rows.len() / 4).max(1)..];
     let values: Vec<f64> = tail
@@ -102,7 +103,24 @@ pub fn tail_spread(rows: &[StepRow]) -> f64 {
         .collect();
     let n = values.len() as f64;
     let mean = values.iter().sum::<f64>() / n;
-    let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n;
+    let xm = (n - 1.0) / 2.0;
+    let sxx: f64 = (0..values.len()).map(|i| (i as f64 - xm).powi(2)).sum();
+    let slope = if sxx > 0.0 {
+        values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (i as f64 - xm) * (v - mean))
+            .sum::<f64>()
+            / sxx
+    } else {
+        0.0
+    };
+    let var = values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (v - mean - slope * (i as f64 - xm)).powi(2))
+        .sum::<f64>()
+        / n;
     if mean > 0.0 { var.sqrt() / mean } else { 0.0 }
 }
 
@@ -143,10 +161,21 @@ mod tests {
     }
 
     #[test]
-    fn spread_is_std_over_mean_of_the_last_quarter() {
-        // Last quarter of 8 rows: [1, 3] → mean 2, std 1 → 0.5.
-        let r = rows(&[9.0, 9.0, 9.0, 9.0, 9.0, 9.0, 1.0, 3.0]);
-        assert!((tail_spread(&r) - 0.5).abs() < 1e-12);
+    fn spread_is_the_detrended_std_over_mean_of_the_last_quarter() {
+        // Last quarter of 16 rows: 3, 1, 3, 1 have mean 2 and least-squares slope −0.4
+        // (Σ(i − 1.5)(v − 2) = −2 over Σ(i − 1.5)² = 5), residuals 0.4, −1.2, 1.2, −0.4, whose
+        // mean square is 0.8 → spread √0.8 / 2 (numpy: 0.4472136).
+        let mut v = vec![9.0; 12];
+        v.extend([3.0, 1.0, 3.0, 1.0]);
+        let want = 0.8f64.sqrt() / 2.0;
+        assert!(
+            (tail_spread(&rows(&v)) - want).abs() < 1e-12,
+            "{}",
+            tail_spread(&rows(&v))
+        );
+        // A straight fall is no oscillation at all.
+        let fall: Vec<f64> = (0..16).map(|i| 10.0 - 0.5 * f64::from(i)).collect();
+        assert!(tail_spread(&rows(&fall)).abs() < 1e-12);
     }
 
     #[test]

@@ -14,11 +14,12 @@ use denoise_trainer::config::TrainConfig;
 use denoise_trainer::loss::LossSpec;
 
 use super::{Preset, spelled};
+use crate::figure::{Figure, Series};
 use crate::k_draws::k_draw_oracle;
 use crate::plan::{RunSpec, Sweep, with};
 use crate::result::RunResult;
-use crate::stats::mean_sd;
-use crate::verdict::{Claim, Prediction, PresetRuns, SeedValue};
+use crate::stats::{Replicates, mean_sd};
+use crate::verdict::{Claim, Prediction, PresetRuns, SeedValue, paired};
 
 /// The preset.
 pub struct LabelNoise;
@@ -33,26 +34,35 @@ pub const NOISES: [(&str, &str, bool); 2] = [
 /// Fixed noisy targets per training image.
 pub const DRAWS: usize = 5;
 
-/// Per image of `a` (matched by name in `b`), the PSNR that `b` has and `a` lacks.
-fn psnr_lost(noisy: &RunResult, clean: &RunResult) -> Vec<(String, f64)> {
-    noisy
-        .final_metrics
-        .images
-        .iter()
-        .filter_map(|n| {
-            let c = clean
-                .final_metrics
-                .images
-                .iter()
-                .find(|c| c.name == n.name)?;
-            Some((n.name.clone(), c.scores.psnr - n.scores.psnr))
-        })
-        .collect()
-}
-
 /// The mean squared error of an image whose PSNR (range 1) is `psnr`.
 fn mse_of(psnr: f64) -> f64 {
     10f64.powf(-psnr / 10.0)
+}
+
+/// The run of `seed` and `loss` with `labels` (noisy, fixed draws) or with clean labels.
+fn get<'a>(
+    runs: &PresetRuns<'a>,
+    seed: u64,
+    loss: LossSpec,
+    labels: Option<LabelSpec>,
+) -> Option<&'a RunResult> {
+    runs.find(seed, |p| {
+        p.loss == loss && p.labels == labels.unwrap_or(LabelSpec::Clean)
+    })
+}
+
+/// Per image of `seed`: PSNR lost by L1 to its clean-label run, minus that lost by MSE (the
+/// runs of one seed share their validation images).
+fn lost_difference(runs: &PresetRuns<'_>, seed: u64, spec: LabelSpec) -> Option<Vec<f64>> {
+    let lost = |loss| {
+        let (noisy, clean) = (
+            get(runs, seed, loss, Some(spec))?,
+            get(runs, seed, loss, None)?,
+        );
+        Some(paired(clean, noisy, |s| s.psnr))
+    };
+    let (l1, mse) = (lost(LossSpec::L1)?, lost(LossSpec::Mse)?);
+    (l1.len() == mse.len()).then(|| l1.iter().zip(&mse).map(|(a, b)| a - b).collect())
 }
 
 impl Preset for LabelNoise {
@@ -139,17 +149,37 @@ impl Preset for LabelNoise {
                 }),
                 3,
                 &detail,
-                |seed| {
-                    let l1 = psnr_lost(get(seed, LossSpec::L1, true)?, get(seed, LossSpec::L1, false)?);
-                    let mse = psnr_lost(get(seed, LossSpec::Mse, true)?, get(seed, LossSpec::Mse, false)?);
-                    Some(SeedValue::Images(
-                        l1.iter()
-                            .filter_map(|(n, v)| Some(v - mse.iter().find(|(m, _)| m == n)?.1))
-                            .collect(),
-                    ))
-                },
+                |seed| lost_difference(runs, seed, spec).map(SeedValue::Images),
             ));
         }
         out
+    }
+
+    fn figures(&self, runs: &PresetRuns<'_>) -> Vec<Figure> {
+        let mut reps = Vec::new();
+        for (k, (labels, _, _)) in NOISES.iter().enumerate() {
+            let spec: LabelSpec = spelled(labels);
+            let mut r = Replicates::new();
+            for seed in runs.seeds() {
+                if let Some(v) = lost_difference(runs, seed, spec) {
+                    r.push_images(seed, &v);
+                }
+            }
+            reps.push((k as f64, r));
+        }
+        if reps.iter().all(|(_, r)| r.per_seed.is_empty()) {
+            return Vec::new();
+        }
+        vec![Figure {
+            title: format!(
+                "PSNR lost to the clean-label run, L1's − MSE's ({DRAWS} fixed draws); theory: > 0 at 0, < 0 at 1"
+            ),
+            x_label: "label noise: 0 = Gaussian σ 50, 1 = Laplace b 35.36 (equal variance)".into(),
+            y_label: "dB (> 0: MSE more efficient)".into(),
+            series: vec![
+                Series::measured("measured", reps.iter().map(|(x, r)| (*x, r)).collect()),
+                Series::theory("0", vec![(0.0, 0.0), (1.0, 0.0)]),
+            ],
+        }]
     }
 }

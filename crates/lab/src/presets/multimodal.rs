@@ -198,9 +198,8 @@ impl Preset for Multimodal {
                 .map(|&p| {
                     let mut r = Replicates::new();
                     for seed in runs.seeds() {
-                        if let Some(run) = run(runs, seed, loss, p).filter(|r| !r.ghost.is_empty())
-                        {
-                            r.push_images(seed, &run.ghost);
+                        if let Some(g) = excess_ghost(runs, seed, loss, p) {
+                            r.push_images(seed, &g);
                         }
                     }
                     (p, r)

@@ -32,6 +32,31 @@ pub const M_FULL: [f64; 2] = [0.5, 1.0];
 pub const SHARE_EPS: f64 = 0.1;
 /// The Huber loss between the two.
 pub const HUBER: LossSpec = LossSpec::Huber { delta: 0.05 };
+/// The Huber thresholds δ of the full grid's δ sweep (at ε = [`DELTA_EPS`], M = 1).
+pub const DELTAS: [f64; 5] = [0.01, 0.05, 0.2, 0.5, 1.0];
+/// The outlier fraction of the δ sweep.
+pub const DELTA_EPS: f64 = 0.2;
+
+/// The bias of Huber's minimiser for outliers at fraction ε and offset M (clean inliers): the
+/// location μ where `(1 − ε)·ψ(−μ) + ε·ψ(M − μ) = 0` with ψ = clamp(·, −δ, δ), which is
+/// `εδ/(1 − ε)` while the outliers are in the linear part and `εM` (the mean) once δ ≥ (1 − ε)M.
+pub fn huber_bias(eps: f64, m: f64, delta: f64) -> f64 {
+    eps * (delta / (1.0 - eps)).min(m)
+}
+
+/// Per image of `seed`, the measured bias(ε) − bias(0) of Huber δ at ε = [`DELTA_EPS`], M = 1.
+fn huber_excess(runs: &PresetRuns<'_>, seed: u64, delta: f64) -> Option<Vec<f64>> {
+    let loss = LossSpec::Huber { delta };
+    let base = runs.find(seed, |p| p.loss == loss && p.eps == Some(0.0))?;
+    let run = runs.find(seed, |p| p.loss == loss && p.eps == Some(DELTA_EPS))?;
+    let b0 = by_image(base, |r, i| r.final_metrics.images[i].scores.bias);
+    Some(
+        by_image(run, |r, i| r.final_metrics.images[i].scores.bias)
+            .iter()
+            .filter_map(|(n, v)| Some(v - b0.iter().find(|(m, _)| m == n)?.1))
+            .collect(),
+    )
+}
 
 /// The losses of a sweep.
 pub fn losses(sweep: Sweep) -> Vec<LossSpec> {
@@ -127,6 +152,22 @@ impl Preset for Outliers {
                 }
             }
         }
+        if sweep == Sweep::Full {
+            for delta in DELTAS {
+                for e in [0.0, DELTA_EPS] {
+                    let labels: LabelSpec = if e == 0.0 {
+                        LabelSpec::Clean
+                    } else {
+                        spelled(&format!("outliers:{e}:1"))
+                    };
+                    let c = with(base, |c| {
+                        c.labels = labels;
+                        c.loss = LossSpec::Huber { delta };
+                    });
+                    out.push(RunSpec::new(c, Some(self.name()), Some(e)));
+                }
+            }
+        }
         out
     }
 
@@ -161,6 +202,42 @@ impl Preset for Outliers {
                 3,
                 "",
                 slope(HUBER),
+            ));
+        }
+        let deltas: Vec<f64> = DELTAS
+            .into_iter()
+            .filter(|&d| {
+                runs.seeds()
+                    .iter()
+                    .any(|&s| huber_excess(runs, s, d).is_some())
+            })
+            .collect();
+        if deltas.len() > 1 {
+            out.push(runs.effect(
+                &format!(
+                    "Huber's δ sweep (ε = {DELTA_EPS}, M = 1): its minimiser's bias is \
+                     ε·min(δ/(1−ε), M) — L1-like for small δ, the mean's εM once δ ≥ (1−ε)M (a \
+                     finding, no verdict)"
+                ),
+                "slope of the measured bias on the theory's, over δ",
+                None,
+                3,
+                "",
+                |seed| {
+                    let pts: Vec<(f64, Vec<f64>)> = deltas
+                        .iter()
+                        .map(|&d| {
+                            Some((huber_bias(DELTA_EPS, 1.0, d), huber_excess(runs, seed, d)?))
+                        })
+                        .collect::<Option<_>>()?;
+                    let sxx: f64 = pts.iter().map(|(x, _)| x * x).sum();
+                    let n = pts[0].1.len();
+                    Some(SeedValue::Images(
+                        (0..n)
+                            .map(|i| pts.iter().map(|(x, y)| x * y[i]).sum::<f64>() / sxx)
+                            .collect(),
+                    ))
+                },
             ));
         }
         let share = share_runs(runs);
@@ -264,6 +341,43 @@ impl Preset for Outliers {
             y_label: "bias(ε) − bias(0)".into(),
             series: bias,
         }];
+        let deltas: Vec<(f64, Replicates)> = DELTAS
+            .into_iter()
+            .map(|d| {
+                let mut r = Replicates::new();
+                for &seed in &seeds {
+                    if let Some(v) = huber_excess(runs, seed, d) {
+                        r.push_images(seed, &v);
+                    }
+                }
+                (d, r)
+            })
+            .filter(|(_, r)| !r.per_seed.is_empty())
+            .collect();
+        if deltas.len() > 1 {
+            // The theory on 41 log-spaced δ from the smallest to the largest of the sweep.
+            let (lo, hi) = (DELTAS[0].log10(), DELTAS[DELTAS.len() - 1].log10());
+            let theory: Vec<(f64, f64)> = (0..=40)
+                .map(|k| lo + (hi - lo) * f64::from(k) / 40.0)
+                .map(|x| (x, huber_bias(DELTA_EPS, 1.0, 10f64.powf(x))))
+                .collect();
+            figures.push(Figure {
+                title: format!("Huber's bias against δ, ε = {DELTA_EPS}, M = 1"),
+                x_label: "log10 δ".into(),
+                y_label: "bias(ε) − bias(0)".into(),
+                series: vec![
+                    Series::measured(
+                        "Huber",
+                        deltas.iter().map(|(d, r)| (d.log10(), r)).collect(),
+                    ),
+                    Series::theory("ε·min(δ/(1−ε), M)", theory),
+                    Series::theory(
+                        "εM (mean)",
+                        vec![(DELTAS[0].log10(), DELTA_EPS), (0.0, DELTA_EPS)],
+                    ),
+                ],
+            });
+        }
         let share = share_runs(runs);
         if !share.is_empty() {
             let log_m: Vec<f64> = SHARE_MAGNITUDES.iter().map(|m| m.log2()).collect();
@@ -306,5 +420,28 @@ impl Preset for Outliers {
             });
         }
         figures
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn huber_bias_solves_the_m_estimator_equation() {
+        // ψ-balance by bisection: (1 − ε)·clamp(−μ, −δ, δ) + ε·clamp(M − μ, −δ, δ) = 0.
+        let solve = |eps: f64, m: f64, d: f64| {
+            let f = |mu: f64| (1.0 - eps) * (-mu).clamp(-d, d) + eps * (m - mu).clamp(-d, d);
+            let (mut lo, mut hi) = (0.0, m);
+            for _ in 0..200 {
+                let mid = (lo + hi) / 2.0;
+                if f(mid) > 0.0 { lo = mid } else { hi = mid }
+            }
+            lo
+        };
+        for d in [0.01, 0.05, 0.2, 0.5, 0.79, 0.81, 1.0, 3.0] {
+            let (b, want) = (huber_bias(0.2, 1.0, d), solve(0.2, 1.0, d));
+            assert!((b - want).abs() < 1e-9, "δ {d}: {b} vs {want}");
+        }
     }
 }

@@ -45,9 +45,9 @@ table.grid img{image-rendering:pixelated;display:block}code{background:#f4f4f4;p
 
 /// Labels of runs within a group: the params that vary between them.
 fn labels(runs: &[&ReportRun]) -> Vec<String> {
-    let spelled: Vec<[(&str, String); 6]> =
+    let spelled: Vec<[(&str, String); 8]> =
         runs.iter().map(|r| r.result.params.spelled()).collect();
-    let mut keys: BTreeSet<usize> = (0..6)
+    let mut keys: BTreeSet<usize> = (0..8)
         .filter(|&k| {
             let vals: BTreeSet<&str> = spelled.iter().map(|p| p[k].1.as_str()).collect();
             vals.len() > 1
@@ -57,7 +57,7 @@ fn labels(runs: &[&ReportRun]) -> Vec<String> {
     if keys.contains(&4) {
         keys.remove(&2);
     }
-    // Shown in the order of the names: eps, labels, loss, noise, optim, seed.
+    // Shown in the order of the names: eps, labels, loss, lr, noise, optim, schedule, seed.
     let mut keys: Vec<usize> = keys.into_iter().collect();
     keys.sort_by_key(|&k| spelled.first().map(|p| p[k].0).unwrap_or(""));
     spelled

@@ -17,7 +17,7 @@ pub struct Json {
 }
 
 /// The columns of `results.csv` before the scores (machine-independent: no timings).
-const RUN_COLUMNS: &str = "id,experiments,loss,optim,labels,noise,eps,seed";
+const RUN_COLUMNS: &str = "id,experiments,loss,optim,labels,noise,eps,seed,lr,schedule";
 
 /// The header of `results.csv`: the run's columns, every score, the loss spread.
 pub fn csv_header() -> String {
@@ -31,9 +31,10 @@ pub fn csv(results: &[RunResult]) -> String {
     let mut out = csv_header();
     out.push('\n');
     for r in rows {
-        let [loss, optim, labels, noise, eps, seed] = r.params.spelled().map(|(_, v)| v);
+        let [loss, optim, labels, noise, eps, seed, lr, schedule] =
+            r.params.spelled().map(|(_, v)| v);
         out.push_str(&format!(
-            "{},{},{loss},{optim},{labels},{noise},{eps},{seed},{},{:.6}\n",
+            "{},{},{loss},{optim},{labels},{noise},{eps},{seed},{lr},{schedule},{},{:.6}\n",
             r.id,
             r.experiments.join(";"),
             r.final_metrics.mean.csv_fields(CsvPrecision::Rounded),
