@@ -8,7 +8,7 @@ use denoise_data::{BitDepth, Image};
 use crate::error::{Error, Result};
 use crate::plan::slug;
 use crate::presets::PRESETS;
-use crate::report::ReportRun;
+use crate::report::{ReportRun, font};
 use crate::result::SAMPLES;
 
 /// Error maps show |output − clean| multiplied by this.
@@ -111,9 +111,14 @@ fn to_rgb(img: &Image) -> Image {
     Image::new(data, 3, img.height(), img.width()).expect("consistent shape")
 }
 
-/// Panels side by side, rows full / crop / error, 4-pixel white gaps, as one PNG.
+/// Font scale of the column titles.
+const TITLE_SCALE: usize = 2;
+
+/// Panels side by side under their titles, rows full / crop / error, 4-pixel white gaps, as one
+/// PNG (a title too long for its column is cut).
 fn compose(panels: &[Panel]) -> Result<Vec<u8>> {
     let gap = 4;
+    let title_h = font::GLYPH.1 * TITLE_SCALE + gap;
     let rows: [&dyn Fn(&Panel) -> &Image; 3] = [&|p| &p.full, &|p| &p.crop, &|p| &p.error];
     let cell_w = panels.iter().map(|p| p.full.width()).max().unwrap_or(1);
     let row_h: Vec<usize> = rows
@@ -122,10 +127,27 @@ fn compose(panels: &[Panel]) -> Result<Vec<u8>> {
         .collect();
     let (w, h) = (
         panels.len() * (cell_w + gap) - gap,
-        row_h.iter().sum::<usize>() + 2 * gap,
+        title_h + row_h.iter().sum::<usize>() + 2 * gap,
     );
     let mut canvas = vec![1.0f32; 3 * h * w];
-    let mut y0 = 0;
+    for (i, p) in panels.iter().enumerate() {
+        let text: String = p
+            .label
+            .chars()
+            .take(font::fits(cell_w, TITLE_SCALE))
+            .collect();
+        let x0 = i * (cell_w + gap);
+        for y in 0..font::GLYPH.1 * TITLE_SCALE {
+            for x in 0..cell_w {
+                if font::ink(&text, TITLE_SCALE, y, x) {
+                    for c in 0..3 {
+                        canvas[(c * h + y) * w + x0 + x] = 0.0;
+                    }
+                }
+            }
+        }
+    }
+    let mut y0 = title_h;
     for (r, f) in rows.iter().enumerate() {
         for (i, p) in panels.iter().enumerate() {
             let img = to_rgb(f(p));
@@ -228,8 +250,8 @@ fn build(
     }
     sources.push(("clean".into(), clean.clone()));
     if labels != "clean" {
-        sources.push(("oracle mean (MSE optimum)".into(), load(first, 3)?));
-        sources.push(("oracle median (L1 optimum)".into(), load(first, 4)?));
+        sources.push(("oracle mean".into(), load(first, 3)?));
+        sources.push(("oracle median".into(), load(first, 4)?));
     }
     let side = (clean.height().min(clean.width()) / 4).max(8);
     let (cy, cx) = sharpest_window(&clean, side);

@@ -150,7 +150,9 @@ fn run_table(runs: &[&ReportRun], names: &[String]) -> String {
 fn grid_html(g: &Grid) -> Result<String> {
     let mut s = format!(
         "<h3>{}</h3><p>Rows: the validation image; a zoom on its sharpest {}×{} region (at y {}, x {}); \
-         the error |image − clean| × {ERROR_GAIN}. Also saved as <code>grids/{}.png</code>.</p>\
+         the error |image − clean| × {ERROR_GAIN}. <i>oracle mean</i> is the exact conditional mean \
+         of the target (the MSE optimum), <i>oracle median</i> the middle of its median set (the L1 \
+         optimum). Also saved, with the column titles, as <code>grids/{}.png</code>.</p>\
          <table class=grid><tr>",
         esc(&g.title),
         g.crop_window.2,

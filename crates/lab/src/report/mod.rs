@@ -2,6 +2,7 @@
 //! grids as PNG files, and `results.json` / `results.csv` for scripts.
 
 pub mod charts;
+pub mod font;
 pub mod grid;
 pub mod html;
 pub mod tables;
