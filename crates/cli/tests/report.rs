@@ -109,3 +109,61 @@ fn shards_merged_give_the_tables_of_the_whole_grid() {
     assert_eq!(whole, merged);
     assert_eq!(whole.lines().count(), 5);
 }
+
+#[test]
+fn experiment_replicates_every_cell_and_judges_on_the_interval() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = crate::util::denoise(
+        &[
+            "experiment",
+            "clean",
+            "--quick",
+            "--seeds",
+            "2",
+            "--seed",
+            "5",
+            "--steps",
+            "3",
+            "--backend",
+            "flex",
+            "--quiet",
+            "--out",
+            "e",
+        ],
+        dir.path(),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    // Two losses × seeds 5 and 6, one claim with its interval over the two seeds.
+    let json: serde_json::Value =
+        serde_json::from_str(&read(&dir.path().join("e/results.json"))).unwrap();
+    let runs = json["runs"].as_array().unwrap();
+    let mut seeds: Vec<u64> = runs
+        .iter()
+        .map(|r| r["params"]["seed"].as_u64().unwrap())
+        .collect();
+    seeds.sort();
+    assert_eq!(seeds, vec![5, 5, 6, 6]);
+    let claim = &json["claims"][0];
+    let effect = &claim["effect"];
+    assert_eq!(
+        effect["replicates"]["per-seed"].as_array().unwrap().len(),
+        2
+    );
+    let (low, high) = (
+        effect["interval"]["low"].as_f64().unwrap(),
+        effect["interval"]["high"].as_f64().unwrap(),
+    );
+    assert!(low < high, "{effect}");
+    let outcome = claim["outcome"].as_str().unwrap();
+    let want = if low > 0.0 {
+        "PASS"
+    } else if high < 0.0 {
+        "FAIL"
+    } else {
+        "INCONCLUSIVE"
+    };
+    assert_eq!(outcome, want, "the verdict follows the interval: {effect}");
+    assert!(stdout.contains(&format!("[{want}] clean")), "{stdout}");
+    assert!(stdout.contains("2 seeds"), "{stdout}");
+}

@@ -170,4 +170,6 @@ case_tests! {
     unknown_optimizer => "unknown optimizer",
     unknown_backend => "unknown backend",
     bad_shard => "bad shard",
+    no_seeds => "no seeds",
+    zero_label_draws => "zero label draws",
 }

@@ -193,6 +193,16 @@ pub(super) fn cases() -> Vec<Case> {
             &["experiment", "clean", "--shard", "3/2"],
             &["--shard", "3/2"],
         ),
+        usage(
+            "no seeds",
+            &["experiment", "clean", "--seeds", "0"],
+            &["--seeds", "0", "1..=100"],
+        ),
+        usage(
+            "zero label draws",
+            &["train", "--label-draws", "0", "--out", "r"],
+            &["--label-draws 0", "at least 1"],
+        ),
         Case {
             name: "malformed JSON config",
             setup: |d| write(d, "c.json", b"{ \"steps\": 3,"),

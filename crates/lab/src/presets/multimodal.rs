@@ -16,7 +16,7 @@ use super::{Preset, spelled};
 use crate::figure::{Figure, Series};
 use crate::plan::{RunSpec, Sweep, with};
 use crate::result::RunResult;
-use crate::stats::Replicates;
+use crate::stats::{Replicates, mean_sd};
 use crate::verdict::{Claim, Prediction, PresetRuns, SeedValue, paired};
 
 /// The preset.
@@ -158,17 +158,18 @@ impl Preset for Multimodal {
                     run(runs, seed, LossSpec::Mse, p)?,
                 ))
             };
-            let psnr: Vec<String> = runs
-                .seeds()
-                .into_iter()
-                .filter_map(|s| {
-                    let (l1, mse) = pair(s)?;
-                    Some(format!(
-                        "seed {s}: PSNR L1 {:.2} dB, MSE {:.2} dB",
-                        l1.final_metrics.mean.psnr, mse.final_metrics.mean.psnr
-                    ))
-                })
-                .collect();
+            let (mut l1_psnr, mut mse_psnr) = (Vec::new(), Vec::new());
+            for s in runs.seeds() {
+                if let Some((l1, mse)) = pair(s) {
+                    l1_psnr.push(l1.final_metrics.mean.psnr);
+                    mse_psnr.push(mse.final_metrics.mean.psnr);
+                }
+            }
+            let psnr = format!(
+                "mean PSNR over seeds: L1 {:.2} dB, MSE {:.2} dB",
+                mean_sd(&l1_psnr).0,
+                mean_sd(&mse_psnr).0
+            );
             out.push(runs.effect(
                 &format!(
                     "Gradient-energy sharpness (Tenengrad ratio to the clean image) at p = {p}: residual \
@@ -177,7 +178,7 @@ impl Preset for Multimodal {
                 "Tenengrad ratio L1 − MSE",
                 None,
                 3,
-                &psnr.join("; "),
+                &psnr,
                 |seed| {
                     let (l1, mse) = pair(seed)?;
                     Some(SeedValue::Images(paired(l1, mse, |s| s.sharpness.tenengrad)))
