@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::plan::RunParams;
 use crate::presets::PRESETS;
 use crate::result::RunResult;
-use crate::stats::{Interval, Replicates};
+use crate::stats::{Interval, Replicates, t975};
 
 /// The outcome of a claim.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -128,6 +128,24 @@ impl Effect {
         }
     }
 
+    /// For an INCONCLUSIVE one-sided claim, the fewest seeds whose interval would clear the
+    /// threshold if the mean and the seed sd stayed as measured (`None`: not inconclusive, a band,
+    /// a mean on the threshold, or more than 1000 seeds).
+    pub fn seeds_to_decide(&self) -> Option<usize> {
+        let (Some(i), Some(p)) = (&self.interval, &self.prediction) else {
+            return None;
+        };
+        let t = match *p {
+            Prediction::Above(t) | Prediction::Below(t) => t,
+            Prediction::Within(..) => return None,
+        };
+        if p.judge(i) != Outcome::Inconclusive {
+            return None;
+        }
+        let gap = (i.estimate - t).abs();
+        (2..=1000).find(|&n| t975(n - 1) * self.seed_sd / (n as f64).sqrt() < gap)
+    }
+
     /// `name = +0.182 [+0.171, +0.193] (predicted > 0.5; 3 seeds, seed sd 0.006, eval se 0.002)`.
     pub fn show(&self) -> String {
         let d = self.decimals;
@@ -147,8 +165,12 @@ impl Effect {
             .eval_se
             .map(|e| format!(", eval se {e:.d$}"))
             .unwrap_or_default();
+        let decide = self
+            .seeds_to_decide()
+            .map(|k| format!("; about {k} seeds would decide it if mean and spread held"))
+            .unwrap_or_default();
         format!(
-            "{} = {value} ({predicted}{n} seed{}, seed sd {:.d$}{eval})",
+            "{} = {value} ({predicted}{n} seed{}, seed sd {:.d$}{eval}{decide})",
             self.name,
             if n == 1 { "" } else { "s" },
             self.seed_sd

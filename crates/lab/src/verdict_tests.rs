@@ -8,7 +8,7 @@ use denoise_trainer::evaluate::{EvalSummary, ImageMetrics, Scores};
 
 use super::*;
 use crate::presets::multimodal::labels as bimodal;
-use crate::stats::Interval;
+use crate::stats::{Interval, Replicates};
 
 const SEEDS: [u64; 3] = [0, 1, 2];
 const IMAGES: [&str; 4] = ["a", "b", "c", "d"];
@@ -328,4 +328,21 @@ fn paired_differences_match_images_by_name() {
     b.final_metrics.images.reverse();
     b.final_metrics.images.pop(); // "a" is missing from b
     assert_eq!(paired(&a, &b, |s| s.psnr), vec![1.0, 2.0, 3.0]);
+}
+
+#[test]
+fn an_inconclusive_claim_says_how_many_seeds_would_decide_it() {
+    // Mean 0.3 against the threshold 0.5, seed sd 0.2: the half width t(n−1)·0.2/√n falls below
+    // the gap 0.2 first at n = 7 (t(6) = 2.4469: 0.185; n = 6: t(5) = 2.5706 → 0.210).
+    let mut reps = Replicates::new();
+    for (s, v) in [(0, 0.1), (1, 0.3), (2, 0.5)] {
+        reps.push_value(s, v);
+    }
+    let e = Effect::new("x", reps, Some(Prediction::Below(0.5)), 3);
+    assert_eq!(e.outcome(), Outcome::Inconclusive);
+    assert!((e.seed_sd - 0.2).abs() < 1e-12);
+    assert_eq!(e.seeds_to_decide(), Some(7));
+    assert!(e.show().contains("about 7 seeds"), "{}", e.show());
+    let decided = Effect::new("x", e.replicates.clone(), Some(Prediction::Below(2.0)), 3);
+    assert_eq!(decided.seeds_to_decide(), None);
 }
