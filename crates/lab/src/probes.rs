@@ -30,7 +30,7 @@ pub fn answers(clean: &Image, shift: usize, p: f64) -> (Image, Image) {
 
 /// The ghost amplitude of each output ([`ghost_amplitude`]) under `labels`, for bimodal labels
 /// (empty for every other corruption; an image whose answers coincide is left out).
-pub fn ghosts(labels: &LabelSpec, cleans: &[&Image], outputs: &[Image]) -> Vec<f64> {
+pub fn ghosts(labels: &LabelSpec, cleans: &[Image], outputs: &[Image]) -> Vec<f64> {
     let LabelSpec::Bimodal { shift, p } = *labels else {
         return Vec::new();
     };
@@ -84,7 +84,7 @@ pub fn mse_share_theory(eps: f64, m: f64, residual: f64) -> f64 {
 /// from the evaluation stream of `seed` (the same positions for every run of a seed).
 pub fn outlier_share(
     labels: &LabelSpec,
-    cleans: &[&Image],
+    cleans: &[Image],
     outputs: &[Image],
     seed: u64,
 ) -> Option<OutlierShare> {
@@ -163,11 +163,26 @@ mod tests {
         let clean = ramp(8, 32);
         let labels: LabelSpec = "bimodal:2:0.8".parse().unwrap();
         let oracle = labels.oracle(&clean);
-        let g = ghosts(&labels, &[&clean], std::slice::from_ref(&oracle.mean));
+        let g = ghosts(
+            &labels,
+            std::slice::from_ref(&clean),
+            std::slice::from_ref(&oracle.mean),
+        );
         assert!((g[0] - 0.2).abs() < 1e-5, "{g:?}");
-        let g = ghosts(&labels, &[&clean], std::slice::from_ref(&oracle.median_low));
+        let g = ghosts(
+            &labels,
+            std::slice::from_ref(&clean),
+            std::slice::from_ref(&oracle.median_low),
+        );
         assert!(g[0].abs() < 1e-6, "{g:?}");
-        assert!(ghosts(&LabelSpec::Clean, &[&clean], std::slice::from_ref(&clean)).is_empty());
+        assert!(
+            ghosts(
+                &LabelSpec::Clean,
+                std::slice::from_ref(&clean),
+                std::slice::from_ref(&clean)
+            )
+            .is_empty()
+        );
     }
 
     #[test]
@@ -176,7 +191,13 @@ mod tests {
         // An output 0.02 above the clean image everywhere: inlier residual 0.02.
         let out = clean.map(|x| x + 0.02);
         let labels: LabelSpec = "outliers:0.1:1".parse().unwrap();
-        let s = outlier_share(&labels, &[&clean], std::slice::from_ref(&out), 3).unwrap();
+        let s = outlier_share(
+            &labels,
+            std::slice::from_ref(&clean),
+            std::slice::from_ref(&out),
+            3,
+        )
+        .unwrap();
         assert!((s.drawn[0] - 0.1).abs() < 0.02, "{}", s.drawn[0]);
         assert!((s.residual[0] - 0.02).abs() < 1e-6);
         for row in &s.at {
@@ -195,6 +216,8 @@ mod tests {
             );
         }
         assert!(s.at[5].mse[0] > s.at[0].mse[0]);
-        assert!(outlier_share(&LabelSpec::Clean, &[&clean], &[out], 3).is_none());
+        assert!(
+            outlier_share(&LabelSpec::Clean, std::slice::from_ref(&clean), &[out], 3).is_none()
+        );
     }
 }

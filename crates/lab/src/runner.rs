@@ -99,10 +99,9 @@ pub fn run_one(
         &spec.config.labels,
         &selected.device,
     )?;
-    let clean_refs: Vec<_> = cleans.iter().collect();
-    let ghost = probes::ghosts(&spec.config.labels, &clean_refs, &outputs);
+    let ghost = probes::ghosts(&spec.config.labels, &cleans, &outputs);
     let outlier_share =
-        probes::outlier_share(&spec.config.labels, &clean_refs, &outputs, spec.config.seed);
+        probes::outlier_share(&spec.config.labels, &cleans, &outputs, spec.config.seed);
     let oracle = spec.config.labels.oracle(&cleans[0]);
     let images = [
         &pairs[0].input,
