@@ -15,6 +15,8 @@ pub struct Series {
     pub markers: bool,
     /// Draw dashed (a theory line).
     pub dashed: bool,
+    /// Draw the points without a line between them (categories, not a sweep).
+    pub unjoined: bool,
 }
 
 impl Series {

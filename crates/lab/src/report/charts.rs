@@ -132,6 +132,12 @@ pub fn line_chart(title: &str, x_desc: &str, y_desc: &str, series: &[Series]) ->
                     .map_err(plot_err)?
                     .label(s.name.as_str())
                     .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], style));
+            } else if s.unjoined {
+                chart
+                    .draw_series(pts.iter().map(|&p| Circle::new(p, 4, color.filled())))
+                    .map_err(plot_err)?
+                    .label(s.name.as_str())
+                    .legend(move |(x, y)| Circle::new((x + 9, y), 4, color.filled()));
             } else {
                 chart
                     .draw_series(LineSeries::new(pts.clone(), style))
@@ -139,7 +145,7 @@ pub fn line_chart(title: &str, x_desc: &str, y_desc: &str, series: &[Series]) ->
                     .label(s.name.as_str())
                     .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], style));
             }
-            if s.markers {
+            if s.markers && !s.unjoined {
                 chart
                     .draw_series(pts.iter().map(|&p| Circle::new(p, 3, color.filled())))
                     .map_err(plot_err)?;
@@ -181,6 +187,7 @@ mod tests {
                 intervals: vec![(-0.01, 0.01), (0.09, 0.11), (0.17, 0.21)],
                 markers: true,
                 dashed: false,
+                unjoined: false,
             },
             Series::theory("ε·M", vec![(0.0, 0.0), (0.2, 0.2)]),
         ];

@@ -214,6 +214,12 @@ fn claim_rows(claims: &[&Claim]) -> String {
             }
             None => Default::default(),
         };
+        let decide = c
+            .effect
+            .as_ref()
+            .and_then(|e| e.seeds_to_decide())
+            .map(|k| format!("about {k} seeds would decide it. "))
+            .unwrap_or_default();
         let _ = write!(
             s,
             "<tr><td class=l>{}</td><td class=l>{}</td><td class=l>{}</td><td>{}</td><td>{}</td>\
@@ -226,7 +232,7 @@ fn claim_rows(claims: &[&Claim]) -> String {
             seeds,
             seed_sd,
             eval_se,
-            esc(&c.detail)
+            esc(&format!("{decide}{}", c.detail))
         );
     }
     s.push_str("</table>");
