@@ -12,7 +12,6 @@ use denoise_trainer::config::TrainConfig;
 
 use crate::figure::Figure;
 use crate::plan::{RunSpec, Sweep};
-use crate::result::RunResult;
 use crate::verdict::{Claim, PresetRuns};
 
 pub use clean::Clean;
@@ -39,36 +38,20 @@ pub trait Preset: Sync {
     }
 }
 
-/// The value of `score` on each validation image of `run`, by name.
-pub(crate) fn by_image(
-    run: &RunResult,
-    score: impl Fn(&RunResult, usize) -> f64,
-) -> Vec<(&str, f64)> {
-    (0..run.final_metrics.images.len())
-        .map(|i| (run.final_metrics.images[i].name.as_str(), score(run, i)))
-        .collect()
-}
-
-/// Per image, the least-squares slope through the origin of `y` against `x` over the points
-/// `(x, per-image y)`; images missing from a point are left out. `None` without points.
-pub(crate) fn slope_per_image(points: &[(f64, Vec<(&str, f64)>)]) -> Option<Vec<f64>> {
-    let (_, first) = points.first()?;
+/// Per image, the least-squares slope through the origin of `y` on `x` over the points
+/// `(x, y of each validation image)` (the runs of one seed share their images, in one order).
+/// `None` without points, with every x zero, or when the points disagree on the image count.
+pub(crate) fn slope_through_origin(points: &[(f64, Vec<f64>)]) -> Option<Vec<f64>> {
+    let n = points.first()?.1.len();
     let sxx: f64 = points.iter().map(|(x, _)| x * x).sum();
-    if sxx <= 0.0 {
+    if sxx <= 0.0 || points.iter().any(|(_, y)| y.len() != n) {
         return None;
     }
-    let slopes = first
-        .iter()
-        .filter_map(|(name, _)| {
-            let mut sxy = 0.0;
-            for (x, ys) in points {
-                let y = ys.iter().find(|(n, _)| n == name)?.1;
-                sxy += x * y;
-            }
-            Some(sxy / sxx)
-        })
-        .collect();
-    Some(slopes)
+    Some(
+        (0..n)
+            .map(|i| points.iter().map(|(x, y)| x * y[i]).sum::<f64>() / sxx)
+            .collect(),
+    )
 }
 
 /// Every preset, in the order of the report and of `experiment all`.
@@ -149,16 +132,14 @@ mod tests {
     #[test]
     fn slope_through_the_origin_per_image() {
         // Image a: y = 2x exactly; image b: points (1, 1), (2, 3) → (1 + 6) / (1 + 4) = 1.4.
-        let pts = vec![
-            (1.0, vec![("a", 2.0), ("b", 1.0)]),
-            (2.0, vec![("a", 4.0), ("b", 3.0)]),
-        ];
-        let s = slope_per_image(&pts).unwrap();
+        let pts = vec![(1.0, vec![2.0, 1.0]), (2.0, vec![4.0, 3.0])];
+        let s = slope_through_origin(&pts).unwrap();
         assert!(
             (s[0] - 2.0).abs() < 1e-12 && (s[1] - 1.4).abs() < 1e-12,
             "{s:?}"
         );
-        assert!(slope_per_image(&[]).is_none());
-        assert!(slope_per_image(&[(0.0, vec![("a", 1.0)])]).is_none());
+        assert!(slope_through_origin(&[]).is_none());
+        assert!(slope_through_origin(&[(0.0, vec![1.0])]).is_none());
+        assert!(slope_through_origin(&[(1.0, vec![1.0]), (2.0, vec![1.0, 2.0])]).is_none());
     }
 }

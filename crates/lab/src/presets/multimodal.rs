@@ -12,7 +12,7 @@ use denoise_data::LabelSpec;
 use denoise_trainer::config::TrainConfig;
 use denoise_trainer::loss::LossSpec;
 
-use super::{Preset, spelled};
+use super::{Preset, slope_through_origin, spelled};
 use crate::figure::{Figure, Series};
 use crate::plan::{RunSpec, Sweep, with};
 use crate::result::RunResult;
@@ -80,13 +80,7 @@ fn ghost_slope(runs: &PresetRuns<'_>, seed: u64, loss: LossSpec) -> Option<Vec<f
         .filter(|&p| p > 0.5 && p < 1.0)
         .map(|p| Some((1.0 - p, excess_ghost(runs, seed, loss, p)?)))
         .collect::<Option<_>>()?;
-    let n = points.first()?.1.len();
-    let sxx: f64 = points.iter().map(|(x, _)| x * x).sum();
-    Some(
-        (0..n)
-            .map(|i| points.iter().map(|(x, g)| x * g[i]).sum::<f64>() / sxx)
-            .collect(),
-    )
+    slope_through_origin(&points)
 }
 
 impl Preset for Multimodal {

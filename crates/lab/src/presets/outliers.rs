@@ -9,13 +9,13 @@ use denoise_data::LabelSpec;
 use denoise_trainer::config::TrainConfig;
 use denoise_trainer::loss::LossSpec;
 
-use super::{Preset, by_image, slope_per_image, spelled};
+use super::{Preset, slope_through_origin, spelled};
 use crate::figure::{Figure, Series};
 use crate::plan::{RunSpec, Sweep, with};
 use crate::probes::{SHARE_MAGNITUDES, mse_share_theory};
 use crate::result::RunResult;
 use crate::stats::{Replicates, mean_sd};
-use crate::verdict::{Claim, Prediction, PresetRuns, SeedValue};
+use crate::verdict::{Claim, Prediction, PresetRuns, SeedValue, paired};
 
 /// The preset.
 pub struct Outliers;
@@ -49,13 +49,7 @@ fn huber_excess(runs: &PresetRuns<'_>, seed: u64, delta: f64) -> Option<Vec<f64>
     let loss = LossSpec::Huber { delta };
     let base = runs.find(seed, |p| p.loss == loss && p.eps == Some(0.0))?;
     let run = runs.find(seed, |p| p.loss == loss && p.eps == Some(DELTA_EPS))?;
-    let b0 = by_image(base, |r, i| r.final_metrics.images[i].scores.bias);
-    Some(
-        by_image(run, |r, i| r.final_metrics.images[i].scores.bias)
-            .iter()
-            .filter_map(|(n, v)| Some(v - b0.iter().find(|(m, _)| m == n)?.1))
-            .collect(),
-    )
+    Some(paired(run, base, |s| s.bias))
 }
 
 /// The losses of a sweep.
@@ -77,22 +71,25 @@ fn magnitude(r: &RunResult) -> Option<f64> {
 /// Per image of seed `seed`, the slope of `bias(ε, M) − bias(0)` on ε·M for `loss`.
 fn bias_slope(runs: &PresetRuns<'_>, seed: u64, loss: LossSpec) -> Option<Vec<f64>> {
     let base = runs.find(seed, |p| p.loss == loss && p.eps == Some(0.0))?;
-    let base_bias = by_image(base, |r, i| r.final_metrics.images[i].scores.bias);
-    let points: Vec<(f64, Vec<(&str, f64)>)> = runs
+    let points: Vec<(f64, Vec<f64>)> = runs
         .iter()
         .filter(|r| r.params.seed == seed && r.params.loss == loss)
         .filter_map(|r| Some((r.params.eps? * magnitude(r)?, r)))
         .filter(|(x, _)| *x > 0.0)
-        .map(|(x, r)| {
-            let b = by_image(r, |r, i| r.final_metrics.images[i].scores.bias);
-            let d = b
-                .iter()
-                .filter_map(|(n, v)| Some((*n, v - base_bias.iter().find(|(m, _)| m == n)?.1)))
-                .collect();
-            (x, d)
-        })
+        .map(|(x, r)| (x, paired(r, base, |s| s.bias)))
         .collect();
-    slope_per_image(&points)
+    slope_through_origin(&points)
+}
+
+/// The mean over runs and images of the outputs' error on clean pixels (the `e` of the MSE
+/// share's theory).
+fn mean_residual(share: &[&RunResult]) -> f64 {
+    let per_run: Vec<f64> = share
+        .iter()
+        .filter_map(|r| r.outlier_share.as_ref())
+        .map(|s| mean_sd(&s.residual).0)
+        .collect();
+    mean_sd(&per_run).0
 }
 
 /// The L1 runs at ε = [`SHARE_EPS`] and M = 1, by seed.
@@ -230,13 +227,7 @@ impl Preset for Outliers {
                             Some((huber_bias(DELTA_EPS, 1.0, d), huber_excess(runs, seed, d)?))
                         })
                         .collect::<Option<_>>()?;
-                    let sxx: f64 = pts.iter().map(|(x, _)| x * x).sum();
-                    let n = pts[0].1.len();
-                    Some(SeedValue::Images(
-                        (0..n)
-                            .map(|i| pts.iter().map(|(x, y)| x * y[i]).sum::<f64>() / sxx)
-                            .collect(),
-                    ))
+                    slope_through_origin(&pts).map(SeedValue::Images)
                 },
             ));
         }
@@ -246,12 +237,7 @@ impl Preset for Outliers {
             let last = SHARE_MAGNITUDES[SHARE_MAGNITUDES.len() - 1];
             let (mse_hi, l1_hi) = shares(&share, SHARE_MAGNITUDES.len() - 1);
             let (mse_lo, _) = shares(&share, 0);
-            let residual: Vec<f64> = share
-                .iter()
-                .filter_map(|r| r.outlier_share.as_ref())
-                .map(|s| mean_sd(&s.residual).0)
-                .collect();
-            let e = mean_sd(&residual).0;
+            let e = mean_residual(&share);
             let detail = format!(
                 "at M = {last}: MSE share {:.3} (theory εM/(εM + (1−ε)·e) = {:.3} with the outputs' \
                  error e = {e:.4}), L1 share {:.3} (theory ε = {SHARE_EPS}); at M = {first}: MSE \
@@ -384,14 +370,7 @@ impl Preset for Outliers {
             let rows: Vec<(Replicates, Replicates)> = (0..SHARE_MAGNITUDES.len())
                 .map(|k| shares(&share, k))
                 .collect();
-            let e = mean_sd(
-                &share
-                    .iter()
-                    .filter_map(|r| r.outlier_share.as_ref())
-                    .map(|s| mean_sd(&s.residual).0)
-                    .collect::<Vec<_>>(),
-            )
-            .0;
+            let e = mean_residual(&share);
             figures.push(Figure {
                 title: format!("outliers' share of the loss gradient, ε = {SHARE_EPS}"),
                 x_label: "log2 M (outlier magnitude)".into(),
