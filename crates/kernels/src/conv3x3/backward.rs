@@ -1,9 +1,11 @@
 //! The backward step of the 3×3 convolution on the host: the output gradient prepared once
 //! ([`OutputGradient`]: masked by the fused ReLU, padded, summed for the bias), the input gradient
 //! (the convolution with the flipped, transposed kernel, direct or Winograd) and the weight
-//! gradient (register tiles over a channel-last copy of the input on AVX-512, nine faer matrix
-//! products per block elsewhere). The weight gradient's blocks are fixed and summed in block
-//! order: bit-identical results on any number of threads.
+//! gradient (register tiles over a channel-last copy of the input when the input channels are a
+//! multiple of 32, tiles over output channels for at most four input channels, nine faer matrix
+//! products per block otherwise). The weight gradient's blocks are fixed and summed in block
+//! order: bit-identical results on any number of threads; the two kinds of tiles give the same
+//! sums on AVX2 and AVX-512.
 
 use faer::linalg::matmul::matmul;
 use faer::{Accum, MatMut, MatRef, Par};
@@ -14,6 +16,7 @@ use super::layout::{
     Geometry, Padded, flipped_transposed_taps, tap_index, tap_offset, weight_entries,
 };
 use super::micro::{Block, Isa};
+use super::narrow_weights::{self, NarrowWeights, grad_channel_last};
 use super::weight_tiles::{ChannelLast, Handles, WeightTiles};
 use crate::fast_path::check_len;
 
@@ -89,7 +92,13 @@ impl OutputGradient {
     /// Gradient with respect to the weight, `[c_out, c_in, 3, 3]`, given the convolution's
     /// input `x`.
     pub fn weight_gradient(&self, x: &[f32], g: &Geometry) -> Vec<f32> {
-        weight_gradient_of_padded(x, &self.padded, g)
+        weight_gradient_of_padded(x, &self.padded, g, Isa::Best)
+    }
+
+    /// [`OutputGradient::weight_gradient`] with the instruction set `isa` (tests run each).
+    #[cfg(test)]
+    pub(super) fn weight_gradient_on(&self, isa: Isa, x: &[f32], g: &Geometry) -> Vec<f32> {
+        weight_gradient_of_padded(x, &self.padded, g, isa)
     }
 }
 
@@ -105,8 +114,14 @@ pub fn weight_gradient(x: &[f32], grad: &[f32], g: &Geometry) -> Vec<f32> {
 }
 
 /// [`weight_gradient`] from the padded output gradient: register tiles over the channel-last
-/// input ([`WeightTiles`]) where they apply, else nine matrix products per block (faer).
-pub(super) fn weight_gradient_of_padded(x: &[f32], gp: &Padded, g: &Geometry) -> Vec<f32> {
+/// input ([`WeightTiles`]) or over output channels ([`NarrowWeights`]) where they apply on `isa`,
+/// else nine matrix products per block (faer).
+pub(super) fn weight_gradient_of_padded(
+    x: &[f32],
+    gp: &Padded,
+    g: &Geometry,
+    isa: Isa,
+) -> Vec<f32> {
     check_len("conv3x3", "input", x.len(), g.input_len());
     let (c_in, c_out, h, w) = (g.c_in, g.c_out, g.height, g.width);
     let (pw, plane) = (g.padded_width(), g.plane());
@@ -114,7 +129,8 @@ pub(super) fn weight_gradient_of_padded(x: &[f32], gp: &Padded, g: &Geometry) ->
     let items: Vec<(usize, usize, usize)> = (0..g.batch)
         .flat_map(|i| blocks.iter().map(move |&(start, cols)| (i, start, cols)))
         .collect();
-    let tiled = Isa::Best.dispatch(Handles { c_in }) == Some(true);
+    let tiled = isa.dispatch(Handles { c_in }) == Some(true);
+    let narrow = !tiled && isa.dispatch(narrow_weights::Handles { c_in }) == Some(true);
     let source = if tiled {
         let hw = h * w;
         Input::ChannelLast(
@@ -128,9 +144,8 @@ pub(super) fn weight_gradient_of_padded(x: &[f32], gp: &Padded, g: &Geometry) ->
                         height: h,
                         width: w,
                     };
-                    Isa::Best
-                        .dispatch(op)
-                        .expect("the best instruction set is always there")
+                    isa.dispatch(op)
+                        .expect("the instruction set was there for Handles")
                 })
                 .collect(),
         )
@@ -145,7 +160,7 @@ pub(super) fn weight_gradient_of_padded(x: &[f32], gp: &Padded, g: &Geometry) ->
             let grad_image = gp.image(i);
             match &source {
                 Input::ChannelLast(images) => {
-                    Isa::Best.dispatch(WeightTiles {
+                    isa.dispatch(WeightTiles {
                         input: &images[i],
                         grad: grad_image,
                         partial: &mut partial,
@@ -158,6 +173,32 @@ pub(super) fn weight_gradient_of_padded(x: &[f32], gp: &Padded, g: &Geometry) ->
                             plane,
                         },
                     });
+                }
+                Input::Padded(xp) if narrow => {
+                    let block = Block {
+                        start,
+                        columns: cols,
+                        c_in,
+                        c_out,
+                        padded_width: pw,
+                        plane,
+                    };
+                    let padded = c_out.div_ceil(narrow_weights::PAD) * narrow_weights::PAD;
+                    let mut by_input = vec![0.0f32; 9 * c_in * padded];
+                    isa.dispatch(NarrowWeights {
+                        image: xp.image(i),
+                        grad: &grad_channel_last(grad_image, c_out, &block),
+                        partial: &mut by_input,
+                        block,
+                    });
+                    for k in 0..9 {
+                        for c in 0..c_in {
+                            for o in 0..c_out {
+                                partial[tap_index(o, c, k, c_out, c_in)] =
+                                    by_input[(k * c_in + c) * padded + o];
+                            }
+                        }
+                    }
                 }
                 Input::Padded(xp) => {
                     // The output gradient on the extended grid: row y of the padded plane,

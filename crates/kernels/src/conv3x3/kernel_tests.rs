@@ -6,6 +6,7 @@ use super::chain::{Layer, inference};
 use super::direct::{convolve, forward, forward_activated};
 use super::layout::{Geometry, Padded, taps};
 use super::micro::Isa;
+use super::winograd;
 use crate::testing::{on_threads, values};
 
 /// A sum computed in f64 with the sum of the magnitudes of its terms and their count, so a
@@ -85,6 +86,7 @@ fn geometries() -> Vec<Geometry> {
         g(2, 2, 2, 3, 1100), // one row per block
         g(2, 64, 11, 3, 9),  // weight tiles: 4 vectors of input channels; 6 + 4 + 1 outputs
         g(1, 32, 13, 2, 60), // weight tiles: 2 vectors; 12 + 1 outputs; two column chunks
+        g(2, 3, 20, 4, 7),   // narrow weight tiles: 3 input channels, 20 outputs (padded to 32)
         // Winograd (≥ 64 channels on both sides; the input gradient too): odd width (a last
         // tile column half outside), 9 tile rows in blocks of 2.
         g(2, 64, 72, 18, 17),
@@ -201,13 +203,23 @@ fn input_gradient_matches_the_definition() {
 }
 
 #[test]
-fn weight_and_bias_gradients_match_the_definition() {
+fn weight_and_bias_gradients_match_the_definition_on_every_instruction_set() {
+    for isa in Isa::runnable() {
+        weight_and_bias_gradients_match_the_definition(isa);
+    }
+}
+
+fn weight_and_bias_gradients_match_the_definition(isa: Isa) {
     for (n, g) in geometries().into_iter().enumerate() {
         let x = values(g.input_len(), 500 + n as u64);
         let dy = values(g.output_len(), 600 + n as u64);
         let grad = OutputGradient::new(&dy, None, true, &g);
         let db = grad.bias_gradient().expect("asked for").to_vec();
-        let dw = grad.weight_gradient(&x, &g);
+        let dw = grad.weight_gradient_on(isa, &x, &g);
+        assert!(
+            isa != Isa::Best || dw == grad.weight_gradient(&x, &g),
+            "{isa:?}: weight gradient differs from the kernel it runs"
+        );
         assert_eq!((dw.len(), db.len()), (g.weight_len(), g.c_out));
         // dw[o][c][k] = Σ_{i,y,x} dy[i][o][y][x] · x[i][c][y + ky − 1][x + kx − 1];
         // db[o] = Σ_{i,y,x} dy[i][o][y][x]
@@ -223,7 +235,7 @@ fn weight_and_bias_gradients_match_the_definition() {
             }
         }
         for (index, (e, got)) in exact.iter().zip(&dw).enumerate() {
-            e.assert_close(*got, &format!("{g:?} weight gradient {index}"));
+            e.assert_close(*got, &format!("{isa:?} {g:?} weight gradient {index}"));
         }
         for (o, (e, got)) in bias.iter().zip(&db).enumerate() {
             e.assert_close(*got, &format!("{g:?} bias gradient {o}"));
@@ -314,5 +326,40 @@ fn results_do_not_depend_on_the_thread_count_for(g: Geometry) {
             one.0 == other.0 && one.1 == other.1 && one.2 == other.2,
             "{threads} threads differ from 1"
         );
+    }
+}
+
+/// Every instruction set gives the same sums, bit for bit, where it runs the same kernel: each
+/// output element is one fixed sequence of multiply-adds whatever the tile shape (the forward
+/// pass, direct; the weight gradient's register tiles, which AVX-512 and AVX2 both run when the
+/// input channels are a multiple of 32 or at most 4). So a run gives the same numbers on an AVX2-only CPU as
+/// on an AVX-512 one. (Portable scalar code rounds each product before adding it, so it is held
+/// to the definition only.)
+#[test]
+fn instruction_sets_give_identical_sums() {
+    for (n, g) in geometries().into_iter().enumerate() {
+        let x = values(g.input_len(), 700 + n as u64);
+        let w = values(g.weight_len(), 800 + n as u64);
+        let dy = values(g.output_len(), 900 + n as u64);
+        let xp = Padded::new(&x, &g, g.c_in);
+        let taps = taps(&w, g.c_out, g.c_in);
+        let grad = OutputGradient::new(&dy, None, false, &g);
+        let runnable: Vec<Isa> = Isa::runnable()
+            .into_iter()
+            .filter(|&isa| isa != Isa::Portable)
+            .collect();
+        let reference = runnable[runnable.len() - 1];
+        let forward = convolve(&xp, &taps, None, false, &g, reference);
+        let weight = grad.weight_gradient_on(reference, &x, &g);
+        for &isa in &runnable {
+            if isa != Isa::Best || !winograd::applies(&g) {
+                let got = convolve(&xp, &taps, None, false, &g, isa);
+                assert!(got == forward, "{isa:?} {g:?}: forward differs");
+            }
+            if g.c_in.is_multiple_of(32) || g.c_in <= 4 {
+                let got = grad.weight_gradient_on(isa, &x, &g);
+                assert!(got == weight, "{isa:?} {g:?}: weight gradient differs");
+            }
+        }
     }
 }

@@ -23,6 +23,7 @@ mod flex;
 mod kernel_tests;
 mod layout;
 mod micro;
+mod narrow_weights;
 pub use micro::{SIMD_VAR, isa_name};
 mod weight_tiles;
 mod winograd;

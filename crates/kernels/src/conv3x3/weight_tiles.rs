@@ -1,5 +1,5 @@
-//! The register-tiled weight gradient of the 3×3 convolution, for AVX-512 and input channel
-//! counts that are multiples of 32:
+//! The register-tiled weight gradient of the 3×3 convolution, for AVX-512 and AVX2 with input
+//! channel counts that are multiples of 32 ([`Handles`]):
 //! `dW[tap][o][c] += Σ_j G[o][j] · X[c][j + tap offset]` over one block of extended columns `j`.
 //!
 //! The input is read channel-last (each padded pixel's channels side by side, see
@@ -99,8 +99,9 @@ impl WithSimd for ChannelLast<'_> {
     }
 }
 
-/// Whether [`WeightTiles`] handle `c_in` input channels on this instruction set (16 f32 lanes,
-/// `c_in` a multiple of 32).
+/// Whether [`WeightTiles`] handle `c_in` input channels on this instruction set: 16 f32 lanes
+/// (AVX-512) or 8 (AVX2), and `c_in` a multiple of 32 on both, so that both run the same sums
+/// (each entry's multiply-adds in the same order) where either does.
 pub(super) struct Handles {
     /// Input channels.
     pub c_in: usize,
@@ -111,8 +112,13 @@ impl WithSimd for Handles {
 
     #[inline(always)]
     fn with_simd<S: Simd>(self, _: S) -> bool {
-        S::F32_LANES == 16 && self.c_in.is_multiple_of(32)
+        handles::<S>(self.c_in)
     }
+}
+
+/// [`Handles`] for a SIMD type.
+fn handles<S: Simd>(c_in: usize) -> bool {
+    matches!(S::F32_LANES, 8 | 16) && c_in.is_multiple_of(32)
 }
 
 /// One block's weight gradient, added to `partial [9][c_out][c_in]`.
@@ -133,10 +139,15 @@ impl WithSimd for WeightTiles<'_> {
     #[inline(always)]
     fn with_simd<S: Simd>(self, simd: S) {
         assert!(
-            S::F32_LANES == 16 && self.block.c_in.is_multiple_of(32),
-            "conv3x3: weight tiles need 16 lanes and input channels in multiples of 32"
+            handles::<S>(self.block.c_in),
+            "conv3x3: weight tiles need 8 or 16 lanes and input channels in multiples of 32"
         );
-        if self.block.c_in.is_multiple_of(64) {
+        // Tiles of MR output channels × NV vectors of input channels in accumulators, plus NV
+        // input vectors and one broadcast: 24 + 4 + 1 or 24 + 2 + 1 of AVX-512's 32 registers,
+        // 12 + 2 + 1 of AVX2's 16 (12 independent chains cover its two FMA units' latency).
+        if S::F32_LANES == 8 {
+            self.chunks::<S, 2, 6>(simd)
+        } else if self.block.c_in.is_multiple_of(64) {
             self.chunks::<S, 4, 6>(simd)
         } else {
             self.chunks::<S, 2, 12>(simd)
