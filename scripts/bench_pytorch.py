@@ -10,8 +10,13 @@ Models (gray, 3x3 convolutions, padding 1, ReLU; Kaiming-normal weights; zero bi
 Residual learning: output = input - net(input). Training step: forward, MSE, backward, Adam
 (lr 1e-4, eps 1e-8) on one fixed batch. Inference: one 1x1xSxS image in eval mode, no grad.
 
+On a GPU (`--device cuda`) the tensors and the model live there and every timed interval ends
+with `torch.cuda.synchronize()` (kernels run asynchronously); --threads then only sets the host's
+thread count. Without CUDA, `--device cuda` exits with status 2 and says so.
+
 Usage: bench_pytorch.py [--models tiny,dncnn-plain,dncnn] [--batch 16] [--patch 40] [--threads 2]
-                        [--warmup 3] [--repeats 5] [--infer-size 256] [--json FILE]
+                        [--warmup 3] [--repeats 5] [--infer-size 256] [--device cpu|cuda]
+                        [--json FILE]
 """
 import argparse
 import json
@@ -55,12 +60,19 @@ MODELS = {
 }
 
 
+def sync(device):
+    """Waits for the device's queued kernels (a no-op on the CPU)."""
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
 def train_rate(name, args, steps):
     torch.manual_seed(0)
-    net = Residual(dncnn(*MODELS[name])).train()
+    dev = args.torch_device
+    net = Residual(dncnn(*MODELS[name])).to(dev).train()
     opt = torch.optim.Adam(net.parameters(), lr=1e-4, eps=1e-8)
-    x = torch.randn(args.batch, 1, args.patch, args.patch) * 0.2 + 0.5
-    y = torch.randn(args.batch, 1, args.patch, args.patch) * 0.2 + 0.5
+    x = (torch.randn(args.batch, 1, args.patch, args.patch) * 0.2 + 0.5).to(dev)
+    y = (torch.randn(args.batch, 1, args.patch, args.patch) * 0.2 + 0.5).to(dev)
     loss_fn = nn.MSELoss()
 
     def step():
@@ -74,26 +86,31 @@ def train_rate(name, args, steps):
         step().item()
     rates = []
     for _ in range(args.repeats):
+        sync(dev)
         t = time.perf_counter()
         for _ in range(steps):
             loss = step()
         loss.item()
+        sync(dev)
         rates.append(steps * args.batch / (time.perf_counter() - t))
     return rates
 
 
 def infer_rate(name, args, runs):
     torch.manual_seed(0)
-    net = Residual(dncnn(*MODELS[name])).eval()
-    x = torch.randn(1, 1, args.infer_size, args.infer_size) * 0.2 + 0.5
+    dev = args.torch_device
+    net = Residual(dncnn(*MODELS[name])).to(dev).eval()
+    x = (torch.randn(1, 1, args.infer_size, args.infer_size) * 0.2 + 0.5).to(dev)
     with torch.inference_mode():
         for _ in range(args.warmup):
             net(x)
         rates = []
         for _ in range(args.repeats):
+            sync(dev)
             t = time.perf_counter()
             for _ in range(runs):
                 net(x)
+            sync(dev)
             rates.append(runs * args.infer_size**2 / 1e6 / (time.perf_counter() - t))
     return rates
 
@@ -109,8 +126,18 @@ def main():
     p.add_argument("--train-steps", type=int)
     p.add_argument("--infer-size", type=int, default=256)
     p.add_argument("--infer-runs", type=int)
+    p.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     p.add_argument("--json")
     args = p.parse_args()
+    if args.device == "cuda" and not torch.cuda.is_available():
+        print("bench_pytorch: --device cuda, but this PyTorch sees no CUDA device "
+              f"(torch {torch.__version__}, built with CUDA {torch.version.cuda})", file=sys.stderr)
+        sys.exit(2)
+    args.torch_device = torch.device(args.device)
+    if args.device == "cuda":
+        device_name = f"PyTorch {torch.__version__} CUDA on {torch.cuda.get_device_name(0)}"
+    else:
+        device_name = f"PyTorch {torch.__version__} CPU, {args.threads} threads"
     torch.set_num_threads(args.threads)
     torch.set_num_interop_threads(1)
     results = []
@@ -127,7 +154,7 @@ def main():
         results.append({
             "model": name,
             "backend": "pytorch",
-            "device": f"PyTorch {torch.__version__} CPU, {torch.get_num_threads()} threads",
+            "device": device_name,
             "train-steps": steps,
             "infer-runs": runs,
             "train-patches-per-s": {"median": statistics.median(tr), "all": tr},

@@ -1,5 +1,7 @@
 //! What `denoise devices` reports, and the message when `--backend wgpu` finds no driver.
 
+use std::os::unix::fs::PermissionsExt;
+
 use crate::util::{denoise_with_env, stderr};
 
 /// Environment that hides every Vulkan driver from the Vulkan loader (old and new variable
@@ -85,4 +87,46 @@ fn devices_lists_adapters_and_auto_never_takes_a_software_one() {
             assert!(out.contains("[Cpu]") && out.contains("(software"), "{out}");
         }
     }
+}
+
+/// `scripts/gpu_check.sh run` (the check for the lent GPU machine) on a machine without a GPU:
+/// with everything prepared but no hardware adapter (here no Vulkan driver at all), it stops with
+/// exit 3 and says why before it trains or times anything; with nothing prepared, exit 2.
+#[test]
+fn gpu_check_without_a_gpu_stops_cleanly() {
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/gpu_check.sh");
+    let dir = tempfile::tempdir().unwrap();
+    let gpu = dir.path().join("prepared");
+    let out = dir.path().join("out");
+    let check = |prepared: &std::path::Path| {
+        std::process::Command::new("bash")
+            .arg(&script)
+            .arg("run")
+            .env("GPU_CHECK_DIR", prepared)
+            .env("OUT", &out)
+            .env_remove("GPU_CHECK_ALLOW_SOFTWARE")
+            .envs(NO_DRIVER)
+            .output()
+            .unwrap()
+    };
+    let o = check(&gpu);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("not prepared"), "{}", stderr(&o));
+
+    std::fs::create_dir_all(&gpu).unwrap();
+    std::fs::copy(env!("CARGO_BIN_EXE_denoise"), gpu.join("denoise")).unwrap();
+    // Never reached: the check stops at the devices step.
+    let tests = gpu.join("trainer-tests");
+    std::fs::write(&tests, "#!/bin/sh\nexit 99\n").unwrap();
+    std::fs::set_permissions(&tests, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::write(gpu.join("flex-reference.csv"), "step,psnr\n120,23.7\n").unwrap();
+    let o = check(&gpu);
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(3), "{e}");
+    assert!(
+        e.contains("no hardware GPU adapter") || e.contains("no Vulkan loader"),
+        "{e}"
+    );
+    assert!(!out.join("bench-wgpu.json").exists(), "it timed something");
 }
