@@ -158,31 +158,24 @@ pub(super) fn weight_gradient_of_padded(
         .map(|(i, start, cols)| {
             let mut partial = vec![0.0f32; 9 * c_out * c_in];
             let grad_image = gp.image(i);
+            let block = Block {
+                start,
+                columns: cols,
+                c_in,
+                c_out,
+                padded_width: pw,
+                plane,
+            };
             match &source {
                 Input::ChannelLast(images) => {
                     isa.dispatch(WeightTiles {
                         input: &images[i],
                         grad: grad_image,
                         partial: &mut partial,
-                        block: Block {
-                            start,
-                            columns: cols,
-                            c_in,
-                            c_out,
-                            padded_width: pw,
-                            plane,
-                        },
+                        block,
                     });
                 }
                 Input::Padded(xp) if narrow => {
-                    let block = Block {
-                        start,
-                        columns: cols,
-                        c_in,
-                        c_out,
-                        padded_width: pw,
-                        plane,
-                    };
                     let padded = c_out.div_ceil(narrow_weights::PAD) * narrow_weights::PAD;
                     let mut by_input = vec![0.0f32; 9 * c_in * padded];
                     isa.dispatch(NarrowWeights {
