@@ -27,7 +27,8 @@
 # there uncompressed too (the CLI tests use that to check the exit without a GPU).
 # GPU_CHECK_ALLOW_SOFTWARE=1 lets `run` go on with a software adapter (lavapipe) and without CUDA,
 # to test this script on a machine without a GPU; its timings then mean nothing, and
-# GPU_CHECK_BENCH_FLAGS (e.g. "--models tiny --train-steps 2 --warmup 1 --repeats 1") shortens them.
+# GPU_CHECK_BENCH_FLAGS (e.g. "--models tiny --train-steps 2 --warmup 1 --repeats 1") shortens them,
+# GPU_CHECK_TESTS (default "parity:: gpu::") names the test filters of step 3.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -142,7 +143,9 @@ run_checks() {
   fi
 
   echo "== 3. parity tests (forward, gradients, optimizer steps) against flex"
-  if timeout 420 "$bin/trainer-tests" parity:: gpu:: --test-threads 1 2>&1 | tee "$out/parity.log"; then
+  # shellcheck disable=SC2086 # word splitting wanted: a list of test filters
+  if timeout 420 "$bin/trainer-tests" ${GPU_CHECK_TESTS:-parity:: gpu::} --test-threads 1 2>&1 \
+      | tee "$out/parity.log"; then
     echo "PASS: parity and GPU tests"
   else
     echo "FAIL: parity or GPU tests (see parity.log)"; failed=1
@@ -155,12 +158,15 @@ run_checks() {
   timeout 420 "$denoise" bench --backends wgpu "${timing[@]}" --what train,infer \
     --json "$out/bench-wgpu.json" 2>&1 | tee "$out/bench-wgpu.log" || failed=1
   local torch_status=0
-  timeout 300 python3 scripts/bench_pytorch.py --device cuda "${timing[@]}" \
+  if ! python3 -c 'import torch' 2>/dev/null; then
+    echo "python3 has no torch: the PyTorch side cannot run"; torch_status=2
+  else timeout 300 python3 scripts/bench_pytorch.py --device cuda "${timing[@]}" \
     --json "$out/bench-pytorch-cuda.json" 2>&1 | tee "$out/bench-pytorch.log" || torch_status=$?
+  fi
   if (( torch_status == 2 )) && [[ -n $software ]]; then
     echo "no CUDA (GPU_CHECK_ALLOW_SOFTWARE): the PyTorch side is left out"
   elif (( torch_status == 2 )); then
-    die 3 "PyTorch sees no CUDA device"
+    die 3 "PyTorch (python3) sees no CUDA device, or is not installed"
   elif (( torch_status != 0 )); then
     failed=1
   else
