@@ -49,6 +49,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Train(args) => commands::train::run(&args),
         Command::Eval(args) => commands::eval::run(&args),
         Command::Denoise(args) => commands::denoise::run(&args),
+        Command::Score(args) => commands::score::run(&args),
         Command::Compare(args) => commands::compare::run(&args),
         Command::Experiment(args) => commands::experiment::run(&args),
         Command::Report { command } => commands::report::run(&command),

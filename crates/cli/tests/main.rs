@@ -6,4 +6,5 @@ mod binary;
 mod devices;
 mod interruption;
 mod report;
+mod score;
 mod util;

@@ -12,6 +12,7 @@ pub mod evaluate;
 pub mod loss;
 pub mod optim;
 pub mod run;
+pub mod score;
 pub mod train;
 
 pub use error::{Error, ErrorKind, Result};

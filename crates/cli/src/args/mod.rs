@@ -1,10 +1,11 @@
-//! The command line: `denoise train | eval | denoise | compare | experiment | report | devices |
-//! bench`, one module per group of flags. Parsed arguments become validated settings (a
+//! The command line: `denoise train | eval | denoise | score | compare | experiment | report |
+//! devices | bench`, one module per group of flags. Parsed arguments become validated settings (a
 //! `TrainConfig`, a grid) in `commands/`; nothing below the commands sees these types.
 
 mod bench;
 mod eval;
 mod grid;
+mod score;
 mod train;
 
 use std::path::PathBuf;
@@ -15,6 +16,7 @@ use denoise_trainer::backend::BackendChoice;
 pub use bench::{BenchArgs, BenchWhat};
 pub use eval::{DenoiseArgs, EvalArgs};
 pub use grid::{CompareArgs, ExperimentArgs, GridArgs};
+pub use score::ScoreArgs;
 pub use train::TrainArgs;
 
 /// Train and compare convolutional image denoisers (DnCNN) with burn, on the GPU (wgpu) or the CPU,
@@ -38,6 +40,9 @@ pub enum Command {
     Eval(EvalArgs),
     /// Denoise one image or a folder of images with a trained model; writes PNGs.
     Denoise(DenoiseArgs),
+    /// Score any images (other denoisers' outputs too) against clean references: PSNR, SSIM,
+    /// MSE, MAE, bias and sharpness, as scikit-image computes them.
+    Score(ScoreArgs),
     /// Train several runs that differ only in what is compared (same data, weights and seed) and
     /// write a report.
     Compare(Box<CompareArgs>),

@@ -8,4 +8,5 @@ pub mod devices;
 pub mod eval;
 pub mod experiment;
 pub mod report;
+pub mod score;
 pub mod train;

@@ -42,14 +42,31 @@ impl Image {
     /// Decodes a file in its own colour: gray files (with or without alpha) as 1 channel, colour
     /// files as 3.
     pub fn load_native(path: &Path) -> Result<Self, DataError> {
+        Ok(Self::load_native_with_levels(path)?.0)
+    }
+
+    /// Like [`Image::load_native`], with the file's largest integer sample value: 255 for 8-bit
+    /// files, 65535 for 16-bit ones, `None` for floating-point files (their values are kept as
+    /// they are). Values are `level / max` in the image.
+    pub fn load_native_with_levels(path: &Path) -> Result<(Self, Option<u32>), DataError> {
         let bytes = std::fs::read(path).map_err(|e| DataError::io(IoAction::Read, path, e))?;
         let img = decode_dynamic(&bytes, path, DecodeLimits::default())?;
-        let mode = if img.color().has_color() {
+        let color = img.color();
+        let mode = if color.has_color() {
             ColorMode::Rgb
         } else {
             ColorMode::Gray
         };
-        Ok(Self::from_dynamic(&img, mode))
+        let bits = color.bits_per_pixel() / u16::from(color.channel_count());
+        let levels = match (
+            bits,
+            img.as_rgb32f().is_some() || img.as_rgba32f().is_some(),
+        ) {
+            (_, true) => None,
+            (b, false) if b <= 16 => Some((1u32 << b) - 1),
+            _ => None,
+        };
+        Ok((Self::from_dynamic(&img, mode), levels))
     }
 
     /// Converts a decoded `image` crate image (any depth) to planar `f32` in [0, 1].
@@ -220,6 +237,13 @@ mod tests {
             for (a, b) in back.as_slice().iter().zip(fine.as_slice()) {
                 assert!((a - b).abs() <= 0.5 / 65535.0 + 1e-7, "{a} vs {b}");
             }
+            let (native8, levels8) = Image::load_native_with_levels(&p8).unwrap();
+            let (native16, levels16) = Image::load_native_with_levels(&p16).unwrap();
+            assert_eq!((levels8, levels16), (Some(255), Some(65535)));
+            assert_eq!(
+                (native8.channels(), native16.channels()),
+                (channels, channels)
+            );
         }
     }
 

@@ -1,0 +1,294 @@
+//! Scores of any image files against reference files (`denoise score`): PSNR, SSIM, MSE, MAE,
+//! bias and every sharpness measure with its ratio to the reference, per image and their mean,
+//! with the options published protocols need (data range, gray / RGB / Y channel, border crop,
+//! 8- and 16-bit files). No model is involved: outputs of any denoiser can be judged.
+//!
+//! Values are in units of the files' full scale (8-bit level 255 and 16-bit level 65535 are 1);
+//! `data_range` is given in levels of the reference file (255 for 8-bit, 65535 for 16-bit files
+//! by default; 4095 for 12-bit data stored in 16-bit files). The metrics are scikit-image's
+//! (`denoise-metrics`), so a table made here and one made with `peak_signal_noise_ratio`,
+//! `structural_similarity(gaussian_weights=True, sigma=1.5, use_sample_covariance=False)` and
+//! `blur_effect` agree.
+
+pub mod channel;
+pub mod pairing;
+
+use std::path::{Path, PathBuf};
+
+use denoise_data::Image;
+use denoise_metrics::{
+    ImageRef, MetricsError, Sharpness, SsimConfig, bias, mae, mse, psnr, sharpness_ratios,
+    ssim_with,
+};
+use serde::{Deserialize, Serialize};
+
+pub use channel::ScoreChannel;
+pub use pairing::{FilePair, pair_files};
+
+use crate::error::{Error, Result};
+
+/// How images are scored.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct ScoreSettings {
+    /// Which channels are compared.
+    pub channel: ScoreChannel,
+    /// Pixels dropped on every side before anything is measured.
+    pub crop: usize,
+    /// Data range of PSNR and SSIM in levels of the reference file; `None`: its full scale.
+    pub data_range: Option<f64>,
+}
+
+/// The numbers of one scored image (or their mean).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct FileMetrics {
+    /// PSNR in dB.
+    pub psnr: f64,
+    /// SSIM (Gaussian window σ 1.5; the mean over channels for RGB).
+    pub ssim: f64,
+    /// Mean squared error (full scale 1).
+    pub mse: f64,
+    /// Mean absolute error (full scale 1).
+    pub mae: f64,
+    /// Mean signed error, output − reference (full scale 1).
+    pub bias: f64,
+    /// Tenengrad of the output (mean Sobel gradient energy of its luminance).
+    pub tenengrad: f64,
+    /// Variance of the Laplacian of the output.
+    pub laplacian_variance: f64,
+    /// Share of the output's spectral energy above half Nyquist.
+    pub high_frequency: f64,
+    /// scikit-image's `blur_effect` of the output (0 sharp, 1 blurred).
+    pub blur_effect: f64,
+    /// The same measures of the output over those of the reference (1 = as sharp).
+    pub sharpness_ratio: Sharpness,
+}
+
+/// The scores of one image.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct FileScores {
+    /// The image's name (see [`FilePair::name`]).
+    pub name: String,
+    /// The scored file.
+    pub output: PathBuf,
+    /// Its reference file.
+    pub reference: PathBuf,
+    /// The numbers.
+    #[serde(flatten)]
+    pub metrics: FileMetrics,
+}
+
+/// Every image of one output (a file or a folder) and the means.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct ScoreSummary {
+    /// What was scored (the file or folder given).
+    pub output: PathBuf,
+    /// The channels compared (`gray`, `rgb` or `y`; `auto` when images differed).
+    pub channel: ScoreChannel,
+    /// Border crop in pixels.
+    pub crop: usize,
+    /// The mean of each number over the images (PSNR averaged in dB, as tables report it).
+    pub mean: FileMetrics,
+    /// Every image.
+    pub images: Vec<FileScores>,
+}
+
+/// One column of the score tables: its CSV header, its terminal heading, decimals and value.
+#[derive(Debug, Clone, Copy)]
+pub struct ScoreColumn {
+    /// CSV header.
+    pub csv: &'static str,
+    /// Terminal heading.
+    pub short: &'static str,
+    /// Decimals on the terminal.
+    pub decimals: usize,
+    /// The value.
+    pub get: fn(&FileMetrics) -> f64,
+}
+
+macro_rules! col {
+    ($csv:literal, $short:literal, $d:literal, $($f:ident).+) => {
+        ScoreColumn { csv: $csv, short: $short, decimals: $d, get: |m| m.$($f).+ }
+    };
+}
+
+/// The columns of `denoise score`'s table and CSV, in order.
+pub const SCORE_COLUMNS: [ScoreColumn; 13] = [
+    col!("psnr", "PSNR", 3, psnr),
+    col!("ssim", "SSIM", 4, ssim),
+    col!("mse", "MSE", 6, mse),
+    col!("mae", "MAE", 5, mae),
+    col!("bias", "bias", 5, bias),
+    col!("tenengrad", "tenengrad", 4, tenengrad),
+    col!("laplacian-variance", "lapvar", 4, laplacian_variance),
+    col!("high-frequency", "hf", 4, high_frequency),
+    col!("blur-effect", "blur", 4, blur_effect),
+    col!("tenengrad-ratio", "ten/ref", 3, sharpness_ratio.tenengrad),
+    col!(
+        "laplacian-variance-ratio",
+        "lap/ref",
+        3,
+        sharpness_ratio.laplacian_variance
+    ),
+    col!(
+        "high-frequency-ratio",
+        "hf/ref",
+        3,
+        sharpness_ratio.high_frequency
+    ),
+    col!(
+        "anti-blur-ratio",
+        "1-blur/ref",
+        3,
+        sharpness_ratio.anti_blur
+    ),
+];
+
+impl FileMetrics {
+    /// The mean of every number over `items`; zeros for none.
+    pub fn mean<'a>(items: impl IntoIterator<Item = &'a FileMetrics>) -> FileMetrics {
+        let items: Vec<&FileMetrics> = items.into_iter().collect();
+        let n = items.len().max(1) as f64;
+        let avg = |f: &dyn Fn(&FileMetrics) -> f64| items.iter().map(|m| f(m)).sum::<f64>() / n;
+        FileMetrics {
+            psnr: avg(&|m| m.psnr),
+            ssim: avg(&|m| m.ssim),
+            mse: avg(&|m| m.mse),
+            mae: avg(&|m| m.mae),
+            bias: avg(&|m| m.bias),
+            tenengrad: avg(&|m| m.tenengrad),
+            laplacian_variance: avg(&|m| m.laplacian_variance),
+            high_frequency: avg(&|m| m.high_frequency),
+            blur_effect: avg(&|m| m.blur_effect),
+            sharpness_ratio: Sharpness {
+                tenengrad: avg(&|m| m.sharpness_ratio.tenengrad),
+                laplacian_variance: avg(&|m| m.sharpness_ratio.laplacian_variance),
+                high_frequency: avg(&|m| m.sharpness_ratio.high_frequency),
+                anti_blur: avg(&|m| m.sharpness_ratio.anti_blur),
+            },
+        }
+    }
+}
+
+fn view(img: &Image) -> ImageRef<'_> {
+    ImageRef::new(img.as_slice(), img.channels(), img.height(), img.width())
+        .expect("Image guarantees channels 1 or 3 and a matching buffer")
+}
+
+/// Scores two images already loaded (values `level / full scale`); `reference_levels` is the
+/// reference file's full scale (255, 65535; `None` for floating-point files).
+pub fn score_images(
+    pair: &FilePair,
+    output: Image,
+    reference: Image,
+    reference_levels: Option<u32>,
+    settings: &ScoreSettings,
+) -> Result<(FileScores, ScoreChannel)> {
+    let describe = || {
+        format!(
+            "{} against {}",
+            pair.output.display(),
+            pair.reference.display()
+        )
+    };
+    if output.height() != reference.height() || output.width() != reference.width() {
+        return Err(Error::bad_input(format!(
+            "{}: the output is {}×{} pixels and the reference {}×{} — score images of the same \
+             size",
+            describe(),
+            output.width(),
+            output.height(),
+            reference.width(),
+            reference.height()
+        )));
+    }
+    let (o, r, used) = channel::to_channels(settings.channel, output, reference, &describe)?;
+    let (o, r) = match (
+        channel::crop_border(&o, settings.crop),
+        channel::crop_border(&r, settings.crop),
+    ) {
+        (Some(o), Some(r)) => (o, r),
+        _ => {
+            return Err(Error::usage(format!(
+                "--crop {}: {} is {}×{} pixels, nothing is left after the crop",
+                settings.crop,
+                pair.output.display(),
+                o.width(),
+                o.height()
+            )));
+        }
+    };
+    let full_scale = f64::from(reference_levels.unwrap_or(1));
+    let range = settings
+        .data_range
+        .map_or(1.0, |levels| levels / full_scale);
+    let bad = |e: MetricsError| Error::bad_input(format!("{}: {e}", describe()));
+    let (vo, vr) = (view(&o), view(&r));
+    let config = SsimConfig {
+        data_range: range,
+        ..SsimConfig::default()
+    };
+    let sharpness = Sharpness::measure(&vo).map_err(bad)?;
+    let metrics = FileMetrics {
+        psnr: psnr(&vo, &vr, range).map_err(bad)?,
+        ssim: ssim_with(&vo, &vr, &config).map_err(bad)?,
+        mse: mse(&vo, &vr).map_err(bad)?,
+        mae: mae(&vo, &vr).map_err(bad)?,
+        bias: bias(&vo, &vr).map_err(bad)?,
+        tenengrad: sharpness.tenengrad,
+        laplacian_variance: sharpness.laplacian_variance,
+        high_frequency: sharpness.high_frequency,
+        blur_effect: 1.0 - sharpness.anti_blur,
+        sharpness_ratio: sharpness_ratios(&vo, &vr).map_err(bad)?,
+    };
+    Ok((
+        FileScores {
+            name: pair.name.clone(),
+            output: pair.output.clone(),
+            reference: pair.reference.clone(),
+            metrics,
+        },
+        used,
+    ))
+}
+
+/// Loads and scores one pair of files.
+pub fn score_pair(pair: &FilePair, settings: &ScoreSettings) -> Result<(FileScores, ScoreChannel)> {
+    let (output, _) = Image::load_native_with_levels(&pair.output)?;
+    let (reference, levels) = Image::load_native_with_levels(&pair.reference)?;
+    score_images(pair, output, reference, levels, settings)
+}
+
+/// Scores `output` (a file or folder) against `reference` (the same kind).
+pub fn score(output: &Path, reference: &Path, settings: &ScoreSettings) -> Result<ScoreSummary> {
+    if settings
+        .data_range
+        .is_some_and(|r| !(r > 0.0 && r.is_finite()))
+    {
+        return Err(Error::usage(
+            "--data-range must be a finite number of levels > 0 (255 for 8-bit files)",
+        ));
+    }
+    let pairs = pair_files(output, reference)?;
+    let mut images = Vec::with_capacity(pairs.len());
+    let mut channels = Vec::with_capacity(pairs.len());
+    for pair in &pairs {
+        let (scores, used) = score_pair(pair, settings)?;
+        images.push(scores);
+        channels.push(used);
+    }
+    let channel = if channels.windows(2).all(|w| w[0] == w[1]) {
+        channels[0]
+    } else {
+        ScoreChannel::Auto
+    };
+    Ok(ScoreSummary {
+        output: output.to_path_buf(),
+        channel,
+        crop: settings.crop,
+        mean: FileMetrics::mean(images.iter().map(|s| &s.metrics)),
+        images,
+    })
+}
