@@ -5,6 +5,7 @@ mod bad_input;
 mod binary;
 mod devices;
 mod interruption;
+mod protocol;
 mod report;
 mod score;
 mod util;

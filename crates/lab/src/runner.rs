@@ -7,7 +7,7 @@ use denoise_data::{BitDepth, evaluation_pairs, write_bytes_atomically};
 use denoise_trainer::backend::Selected;
 use denoise_trainer::config::TrainConfig;
 use denoise_trainer::datasets;
-use denoise_trainer::evaluate::evaluate;
+use denoise_trainer::evaluate::{Inference, TileSize, evaluate};
 use denoise_trainer::run::RunDir;
 use denoise_trainer::run::dir::CONFIG;
 use denoise_trainer::train::{Observer, TrainOptions, train};
@@ -92,12 +92,18 @@ pub fn run_one(
         )));
     }
     let pairs = evaluation_pairs(&cleans, &corruption, spec.config.seed);
+    let stop = || observer.stop_requested();
+    let inference = Inference {
+        tile: TileSize::Auto,
+        stop: &stop,
+    };
     let (_, outputs) = evaluate(
         &outcome.model,
         &pairs,
         &names,
         &spec.config.labels,
         &selected.device,
+        &inference,
     )?;
     let ghost = probes::ghosts(&spec.config.labels, &cleans, &outputs);
     let outlier_share =

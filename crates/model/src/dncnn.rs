@@ -192,6 +192,17 @@ impl Denoiser {
         inputs
     }
 
+    /// How far an output pixel sees: one pixel per 3×3 convolution, so an output pixel depends
+    /// only on the input within this many pixels (rows and columns) of it.
+    pub fn receptive_radius(&self) -> usize {
+        self.blocks.len() + 2
+    }
+
+    /// Feature channels of the hidden layers (the head's output channels).
+    pub fn hidden_width(&self) -> usize {
+        self.head.weight.dims()[0]
+    }
+
     /// Whether the output is `input − prediction`.
     pub fn is_residual(&self) -> bool {
         self.residual

@@ -75,6 +75,10 @@ pub struct DataConfig {
     pub val_size: usize,
     /// Folder data: fail or skip on bad files.
     pub on_bad_image: OnBadImage,
+    /// Folder data: validation images wider or taller than this are centre-cropped to at most
+    /// `val_crop × val_crop` pixels, so that a 24-megapixel photo does not make every evaluation
+    /// take minutes; 0 keeps them whole.
+    pub val_crop: usize,
 }
 
 impl Default for DataConfig {
@@ -88,6 +92,7 @@ impl Default for DataConfig {
             train_size: 96,
             val_size: 64,
             on_bad_image: OnBadImage::Fail,
+            val_crop: 256,
         }
     }
 }

@@ -76,6 +76,15 @@ pub fn named_all(config: &FolderConfig) -> Result<(Vec<NamedImage>, Vec<String>)
     Ok((named, loaded.warnings))
 }
 
+/// The centre `side × side` window of `image` (each dimension only where it is larger).
+pub fn centre_crop(image: &Image, side: usize) -> Image {
+    let (h, w) = (image.height().min(side), image.width().min(side));
+    if (h, w) == (image.height(), image.width()) {
+        return image.clone();
+    }
+    image.crop((image.height() - h) / 2, (image.width() - w) / 2, h, w)
+}
+
 /// Loads or renders the images a run trains and validates on.
 pub fn load(config: &TrainConfig) -> Result<Datasets> {
     let d = &config.data;
@@ -103,14 +112,22 @@ pub fn load(config: &TrainConfig) -> Result<Datasets> {
                 warnings: Vec::new(),
             })
         }
-        DataSource::Folder(root) => folder(&FolderConfig {
-            root: root.clone(),
-            color: d.color,
-            validation_fraction: d.val_fraction,
-            seed: config.seed,
-            min_side: config.patch,
-            on_bad: d.on_bad_image,
-            limits: Default::default(),
-        }),
+        DataSource::Folder(root) => {
+            let mut sets = folder(&FolderConfig {
+                root: root.clone(),
+                color: d.color,
+                validation_fraction: d.val_fraction,
+                seed: config.seed,
+                min_side: config.patch,
+                on_bad: d.on_bad_image,
+                limits: Default::default(),
+            })?;
+            if d.val_crop > 0 {
+                for (_, image) in &mut sets.validation {
+                    *image = centre_crop(image, d.val_crop);
+                }
+            }
+            Ok(sets)
+        }
     }
 }

@@ -50,6 +50,9 @@ pub enum Error {
     /// Training stopped on a signal after writing a checkpoint.
     #[error(transparent)]
     Interrupted(#[from] Interrupted),
+    /// A signal stopped an evaluation or a denoising pass between two tiles or images.
+    #[error("stopped by {0} before every image was processed (nothing more was written)")]
+    Stopped(&'static str),
     /// Images, specs and datasets.
     #[error(transparent)]
     Data(#[from] DataError),
@@ -119,7 +122,7 @@ impl Error {
             Self::Other(_) | Self::Metrics(_) | Self::Json(_) => ErrorKind::Other,
             Self::Model(_) => ErrorKind::Usage,
             Self::Diverged(_) => ErrorKind::Diverged,
-            Self::Interrupted(_) => ErrorKind::Interrupted,
+            Self::Interrupted(_) | Self::Stopped(_) => ErrorKind::Interrupted,
             Self::Data(d) => data_kind(d),
             Self::Io(e) if is_output_io(e) => ErrorKind::Output,
             Self::Io(_) => ErrorKind::Other,

@@ -10,6 +10,7 @@ pub mod datasets;
 pub mod error;
 pub mod evaluate;
 pub mod loss;
+pub mod memory;
 pub mod optim;
 pub mod run;
 pub mod score;

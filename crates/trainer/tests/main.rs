@@ -5,5 +5,6 @@ mod checkpoints;
 mod fuzz_corpus;
 mod gpu;
 mod parity;
+mod tiles;
 mod training;
 mod util;

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 use denoise_data::{LabelSpec, NoiseSpec, OnBadImage};
 use denoise_trainer::config::DataSource;
+use denoise_trainer::evaluate::TileSize;
 
 use super::ComputeArgs;
 
@@ -36,9 +37,29 @@ pub struct EvalArgs {
     /// Print JSON (per image and mean) instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// Round the noisy inputs to 8 bits (clipped to [0, 1]) before denoising, as published
+    /// benchmark tables that store their noisy images as 8-bit files do.
+    #[arg(long)]
+    pub quantize_input: bool,
+    /// Write every output as a PNG into DIR (named as the image; 8-bit, 16-bit with
+    /// --sixteen-bit), e.g. to score it later with `denoise score` or to look at it.
+    #[arg(long, value_name = "DIR")]
+    pub save_outputs: Option<PathBuf>,
+    /// Write every noisy input as a PNG into DIR (16-bit; 8-bit and exact with
+    /// --quantize-input), so that other denoisers can be run on the very same inputs.
+    #[arg(long, value_name = "DIR")]
+    pub save_inputs: Option<PathBuf>,
+    /// --save-outputs writes 16-bit PNGs.
+    #[arg(long)]
+    pub sixteen_bit: bool,
     /// Folder data: what to do with a file that cannot be used.
     #[arg(long, value_enum, default_value = "fail")]
     pub on_bad_image: OnBadImage,
+    /// Tile side for images larger than it: auto (from free memory), N pixels, or none (the
+    /// whole image in one pass). Tiles overlap by the model's receptive radius: the output is the
+    /// untiled one up to rounding.
+    #[arg(long, value_name = "auto|N|none", default_value = "auto")]
+    pub tile: TileSize,
     /// Backend and output.
     #[command(flatten)]
     pub compute: ComputeArgs,
@@ -59,6 +80,11 @@ pub struct DenoiseArgs {
     /// Write 16-bit PNGs.
     #[arg(long)]
     pub sixteen_bit: bool,
+    /// Tile side for images larger than it: auto (from free memory), N pixels, or none (the
+    /// whole image in one pass). Tiles overlap by the model's receptive radius: the output is the
+    /// untiled one up to rounding.
+    #[arg(long, value_name = "auto|N|none", default_value = "auto")]
+    pub tile: TileSize,
     /// Backend and output.
     #[command(flatten)]
     pub compute: ComputeArgs,

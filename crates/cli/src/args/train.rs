@@ -111,6 +111,10 @@ pub struct TrainArgs {
     /// Folder data: what to do with a file that cannot be used.
     #[arg(long, value_enum)]
     pub on_bad_image: Option<OnBadImage>,
+    /// Folder data: validation images are centre-cropped to at most N×N pixels (default 256; 0
+    /// keeps them whole).
+    #[arg(long, value_name = "N")]
+    pub val_crop: Option<usize>,
     /// Backend and output.
     #[command(flatten)]
     pub compute: ComputeArgs,
@@ -174,6 +178,7 @@ impl TrainArgs {
         set!(c.seed, self.seed);
         set!(c.data.val_fraction, self.val_fraction);
         set!(c.data.on_bad_image, self.on_bad_image);
+        set!(c.data.val_crop, self.val_crop);
         set!(c.backend, self.compute.backend);
         c
     }

@@ -6,11 +6,12 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use burn::module::Module;
 use denoise_data::{BitDepth, Image, list_images};
-use denoise_trainer::evaluate::denoise_images;
+use denoise_trainer::evaluate::{Inference, denoise_images};
 use denoise_trainer::run::checkpoint::{load_model, resolve_model_dir};
 
 use crate::args::DenoiseArgs;
 use crate::commands::devices::select;
+use crate::signals;
 
 fn default_output(input: &Path, folder: bool) -> PathBuf {
     let stem = input
@@ -82,7 +83,12 @@ pub fn run(args: &DenoiseArgs) -> Result<ExitCode> {
                 if image.channels() == 1 { "gray" } else { "rgb" }
             );
         }
-        let out = denoise_images(&model, &[&image], &selected.device)?.remove(0);
+        let stop = signals::requested;
+        let inference = Inference {
+            tile: args.tile,
+            stop: &stop,
+        };
+        let out = denoise_images(&model, &[&image], &selected.device, &inference)?.remove(0);
         if let Some(parent) = output.parent() {
             std::fs::create_dir_all(parent)
                 .with_context(|| format!("cannot create {}", parent.display()))?;

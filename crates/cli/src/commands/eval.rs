@@ -1,20 +1,23 @@
 //! `denoise eval`.
 
+use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use burn::module::Module;
 use denoise_data::{
-    ColorMode, Corruption, FolderConfig, LabelSpec, NoiseSpec, SyntheticConfig, evaluation_pairs,
+    BitDepth, ColorMode, Corruption, FolderConfig, Image, LabelSpec, NoiseSpec, SyntheticConfig,
+    evaluation_pairs,
 };
 use denoise_trainer::config::{DataSource, TrainConfig};
 use denoise_trainer::datasets;
-use denoise_trainer::evaluate::{COLUMNS, Scores, evaluate};
+use denoise_trainer::evaluate::{COLUMNS, Inference, Scores, evaluate};
 use denoise_trainer::run::checkpoint::{load_model, resolve_model_dir};
 use denoise_trainer::run::dir::CONFIG;
 
 use crate::args::EvalArgs;
 use crate::commands::devices::select;
+use crate::signals;
 
 /// The run config next to a model folder (the run itself or a checkpoint's run), if any.
 fn run_config(model_dir: &std::path::Path) -> Option<TrainConfig> {
@@ -32,6 +35,19 @@ fn table_row(name: &str, s: &Scores) -> String {
         row.push_str(&format!(" {:>w$}", c.cell((c.get)(s))));
     }
     row
+}
+
+/// Writes `images` as `dir/<name>.png` (each through a temporary file and a rename).
+fn save_all(dir: &Path, names: &[String], images: &[&Image], depth: BitDepth) -> Result<()> {
+    for (name, image) in names.iter().zip(images) {
+        let path = dir.join(Path::new(name).with_extension("png"));
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create {}", parent.display()))?;
+        }
+        image.save_png(&path, depth)?;
+    }
+    Ok(())
 }
 
 /// Measures a model and prints a table or JSON.
@@ -84,8 +100,42 @@ pub fn run(args: &EvalArgs) -> Result<ExitCode> {
         clip_input: false,
         labels,
     };
-    let pairs = evaluation_pairs(&images, &corruption, args.seed);
-    let (summary, _) = evaluate(&model, &pairs, &names, &labels, &selected.device)?;
+    let mut pairs = evaluation_pairs(&images, &corruption, args.seed);
+    if args.quantize_input {
+        for p in &mut pairs {
+            p.input = p.input.map(|v| (v.clamp(0.0, 1.0) * 255.0).round() / 255.0);
+        }
+    }
+    let stop = signals::requested;
+    let inference = Inference {
+        tile: args.tile,
+        stop: &stop,
+    };
+    let (summary, outputs) = evaluate(
+        &model,
+        &pairs,
+        &names,
+        &labels,
+        &selected.device,
+        &inference,
+    )?;
+    if let Some(dir) = &args.save_inputs {
+        let depth = if args.quantize_input {
+            BitDepth::Eight
+        } else {
+            BitDepth::Sixteen
+        };
+        let inputs: Vec<&Image> = pairs.iter().map(|p| &p.input).collect();
+        save_all(dir, &names, &inputs, depth)?;
+    }
+    if let Some(dir) = &args.save_outputs {
+        let depth = if args.sixteen_bit {
+            BitDepth::Sixteen
+        } else {
+            BitDepth::Eight
+        };
+        save_all(dir, &names, &outputs.iter().collect::<Vec<_>>(), depth)?;
+    }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&summary)?);
         return Ok(ExitCode::SUCCESS);

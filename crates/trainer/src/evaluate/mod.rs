@@ -2,6 +2,7 @@
 //! sharpness ratios, and the distance to the oracle optima of the label corruption.
 
 pub mod scores;
+pub mod tiles;
 
 use burn::tensor::{Device, Tensor};
 use denoise_data::{Image, LabelSpec, Pair, images_to_tensor};
@@ -10,6 +11,7 @@ use denoise_model::Denoiser;
 use serde::{Deserialize, Serialize};
 
 pub use scores::{COLUMNS, Column, CsvPrecision, Scores};
+pub use tiles::{Inference, StopCheck, TileSize};
 
 use crate::error::{Context, Error, Result};
 
@@ -36,7 +38,7 @@ pub struct EvalSummary {
 }
 
 /// Converts a `[1, channels, height, width]` slice of a batch back to an image.
-fn to_image(t: Tensor<4>) -> Result<Image> {
+pub(crate) fn to_image(t: Tensor<4>) -> Result<Image> {
     let [_, c, h, w] = t.dims();
     let data = t
         .into_data()
@@ -45,14 +47,45 @@ fn to_image(t: Tensor<4>) -> Result<Image> {
     Ok(Image::new(data, c, h, w)?)
 }
 
-/// Denoises images of any size (one forward per image, on `device`) with a model in
-/// validation mode.
-pub fn denoise_images(model: &Denoiser, images: &[&Image], device: &Device) -> Result<Vec<Image>> {
+/// The tile side `inference` asks for on `model`: `None` for one pass over the whole image.
+pub fn tile_side(model: &Denoiser, channels: usize, inference: &Inference<'_>) -> Option<usize> {
+    match inference.tile {
+        TileSize::Whole => None,
+        TileSize::Side(s) => Some(s),
+        TileSize::Auto => Some(crate::memory::default_tile(
+            model.hidden_width(),
+            channels,
+            model.receptive_radius(),
+            crate::memory::available(),
+        )),
+    }
+}
+
+/// Denoises images of any size with a model in validation mode, each in tiles as `inference`
+/// says (an image no larger than a tile in one pass), asking `inference.stop` before each tile.
+pub fn denoise_images(
+    model: &Denoiser,
+    images: &[&Image],
+    device: &Device,
+    inference: &Inference<'_>,
+) -> Result<Vec<Image>> {
     images
         .iter()
         .map(|img| {
-            let x = images_to_tensor([*img], device)?;
-            to_image(model.forward(x))
+            if let Some(signal) = (inference.stop)() {
+                return Err(Error::Stopped(signal));
+            }
+            match tile_side(model, img.channels(), inference) {
+                Some(side) if img.height() > side || img.width() > side => tiles::denoise_in_tiles(
+                    model,
+                    img,
+                    side,
+                    model.receptive_radius(),
+                    device,
+                    inference.stop,
+                ),
+                _ => to_image(model.forward(images_to_tensor([*img], device)?)),
+            }
         })
         .collect()
 }
@@ -100,16 +133,17 @@ pub fn summarize(images: Vec<ImageMetrics>) -> EvalSummary {
     }
 }
 
-/// Denoises every pair's input and measures it; `names` label the images.
+/// Denoises every pair's input (as `inference` says) and measures it; `names` label the images.
 pub fn evaluate(
     model: &Denoiser,
     pairs: &[Pair],
     names: &[String],
     labels: &LabelSpec,
     device: &Device,
+    inference: &Inference<'_>,
 ) -> Result<(EvalSummary, Vec<Image>)> {
     let inputs: Vec<&Image> = pairs.iter().map(|p| &p.input).collect();
-    let outputs = denoise_images(model, &inputs, device)?;
+    let outputs = denoise_images(model, &inputs, device, inference)?;
     let metrics = outputs
         .iter()
         .zip(pairs)

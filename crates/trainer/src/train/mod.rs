@@ -14,11 +14,12 @@ use denoise_model::Denoiser;
 pub use log::{StepRow, ValidationRow};
 pub use observer::{Observer, Silent};
 
-use crate::backend::Selected;
+use crate::backend::{BackendChoice, Selected};
 use crate::config::TrainConfig;
 use crate::datasets;
 use crate::error::{Diverged, Error, Interrupted, Result};
-use crate::evaluate::{EvalSummary, evaluate};
+use crate::evaluate::{EvalSummary, Inference, TileSize, evaluate};
+use crate::memory;
 use crate::optim::grad::{clip_global_norm, global_norm};
 use crate::run::checkpoint::{self, CheckpointState};
 use crate::run::{RunDir, space};
@@ -56,6 +57,16 @@ pub fn train(
     observer: &dyn Observer,
 ) -> Result<TrainOutcome> {
     config.validate()?;
+    if matches!(
+        selected.backend,
+        BackendChoice::Flex | BackendChoice::Ndarray
+    ) {
+        // On the CPU the activations live in host memory: refuse before loading anything.
+        let model = config
+            .model
+            .resolve(config.data.color.channels(), config.seed);
+        memory::check_training(&model, config.batch, config.patch, memory::available())?;
+    }
     let device = &selected.device;
     let ad = device.clone().autodiff();
     let data = datasets::load(config)?;
@@ -205,9 +216,31 @@ pub fn train(
         observer.step(done, loss_value, rate);
 
         let is_last = done == config.steps;
-        if done % config.eval_every == 0 || is_last {
-            let (summary, _) =
-                evaluate(&model.valid(), &val_pairs, &names, &config.labels, device)?;
+        let stop_check = || observer.stop_requested();
+        let inference = Inference {
+            tile: TileSize::Auto,
+            stop: &stop_check,
+        };
+        // A signal during validation skips the rest of it: the checkpoint below is still written.
+        let eval_due = done % config.eval_every == 0 || is_last;
+        let validation = if eval_due {
+            match evaluate(
+                &model.valid(),
+                &val_pairs,
+                &names,
+                &config.labels,
+                device,
+                &inference,
+            ) {
+                Ok((summary, _)) => Some(summary),
+                Err(Error::Stopped(_)) => None,
+                Err(e) => return Err(e),
+            }
+        } else {
+            None
+        };
+        let validation_skipped = eval_due && validation.is_none();
+        if let Some(summary) = validation {
             observer.line(&format!(
                 "step {done:>6}  loss {loss_value:.5}  val PSNR {:.2} dB (input {:.2})  SSIM {:.4}  \
                  bias {:+.4}  sharpness {:.3}",
@@ -255,7 +288,7 @@ pub fn train(
             )?);
         }
         if let Some(signal) = stop
-            && !is_last
+            && (!is_last || validation_skipped)
         {
             observer.finished();
             observer.notice(&format!("{signal} received: stopped at the step boundary"));
@@ -271,7 +304,22 @@ pub fn train(
     let last = match last {
         Some(l) => l,
         // Resumed a finished run: measure the model as it is.
-        None => evaluate(&model, &val_pairs, &names, &config.labels, device)?.0,
+        None => {
+            let stop_check = || observer.stop_requested();
+            let inference = Inference {
+                tile: TileSize::Auto,
+                stop: &stop_check,
+            };
+            evaluate(
+                &model,
+                &val_pairs,
+                &names,
+                &config.labels,
+                device,
+                &inference,
+            )?
+            .0
+        }
     };
     checkpoint::save_model(run.root(), &model, &model_config)?;
     write_metrics(run, &steps)?;

@@ -1,0 +1,158 @@
+//! The benchmark protocol end to end: `eval` on a folder with 8-bit noisy inputs saved for other
+//! tools and outputs saved for `score`; `denoise` in tiles against one pass; a training batch
+//! that cannot fit refused before it starts.
+
+use crate::util::{denoise, stderr};
+
+fn ok(args: &[&str], cwd: &std::path::Path) -> std::process::Output {
+    let o = denoise(args, cwd);
+    assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+    o
+}
+
+fn json(o: &std::process::Output) -> serde_json::Value {
+    serde_json::from_slice(&o.stdout).expect("JSON on stdout")
+}
+
+#[test]
+fn eval_saves_its_inputs_and_outputs_and_score_agrees() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path();
+    ok(
+        &[
+            "train",
+            "--model",
+            "tiny",
+            "--steps",
+            "2",
+            "--batch",
+            "2",
+            "--patch",
+            "16",
+            "--backend",
+            "flex",
+            "--out",
+            "run",
+            "-q",
+        ],
+        p,
+    );
+    std::fs::create_dir(p.join("clean")).unwrap();
+    for (i, name) in ["a", "b"].iter().enumerate() {
+        let img = denoise_data::Image::new(
+            (0..48 * 40)
+                .map(|k| ((k * (i + 3)) % 17) as f32 / 17.0)
+                .collect(),
+            1,
+            48,
+            40,
+        )
+        .unwrap();
+        img.save_png(
+            &p.join(format!("clean/{name}.png")),
+            denoise_data::BitDepth::Eight,
+        )
+        .unwrap();
+    }
+    let eval = |extra: &[&str]| {
+        let base = [
+            "eval",
+            "--checkpoint",
+            "run",
+            "--data",
+            "clean",
+            "--noise",
+            "gaussian:25",
+            "--seed",
+            "3",
+            "--backend",
+            "flex",
+            "--json",
+            "-q",
+        ];
+        json(&ok(&[&base[..], extra].concat(), p))
+    };
+    let v = eval(&[
+        "--quantize-input",
+        "--save-inputs",
+        "noisy",
+        "--save-outputs",
+        "out",
+        "--sixteen-bit",
+    ]);
+    // The same seed gives the same noisy images on every run.
+    assert_eq!(eval(&["--quantize-input"])["psnr"], v["psnr"]);
+    // The 8-bit inputs on disk are exactly what the model saw: score finds eval's input PSNR.
+    let s = json(&ok(&["score", "noisy", "-r", "clean", "--json"], p));
+    for (scored, evaluated) in s[0]["images"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(v["images"].as_array().unwrap())
+    {
+        let (a, b) = (
+            scored["psnr"].as_f64().unwrap(),
+            evaluated["input-psnr"].as_f64().unwrap(),
+        );
+        assert!((a - b).abs() < 1e-9, "{a} vs {b}");
+    }
+    // The 16-bit outputs are the model's clipped to [0, 1] and rounded to 1/65535: clipping only
+    // moves a value towards a reference in [0, 1], so their PSNR is at least eval's (less the
+    // rounding, < 0.001 dB at these errors).
+    let s = json(&ok(&["score", "out", "-r", "clean", "--json"], p));
+    let (a, b) = (
+        s[0]["mean"]["psnr"].as_f64().unwrap(),
+        v["psnr"].as_f64().unwrap(),
+    );
+    assert!(a >= b - 1e-3, "{a} vs {b}");
+    // Without quantisation the inputs differ (values between 8-bit levels, some beyond [0, 1]).
+    assert_ne!(eval(&[])["input-psnr"], v["input-psnr"]);
+
+    // Tiles of 16 against one pass: the same image up to rounding (16-bit files).
+    for (tile, name) in [("16", "t16.png"), ("none", "whole.png")] {
+        ok(
+            &[
+                "denoise",
+                "--checkpoint",
+                "run",
+                "noisy/a.png",
+                "-o",
+                name,
+                "--tile",
+                tile,
+                "--sixteen-bit",
+                "--backend",
+                "flex",
+                "-q",
+            ],
+            p,
+        );
+    }
+    let s = json(&ok(&["score", "t16.png", "-r", "whole.png", "--json"], p));
+    let mae = s[0]["images"][0]["mae"].as_f64().unwrap();
+    assert!(mae < 1.0 / 65535.0, "tiled vs whole: MAE {mae}");
+}
+
+#[test]
+fn a_batch_that_cannot_fit_is_refused_before_training() {
+    let d = tempfile::tempdir().unwrap();
+    let o = denoise(
+        &[
+            "train",
+            "--batch",
+            "100000000",
+            "--backend",
+            "flex",
+            "--out",
+            "r",
+        ],
+        d.path(),
+    );
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{e}");
+    assert!(
+        e.contains("--batch 100000000") && e.contains("is free") && e.contains("use --batch"),
+        "{e}"
+    );
+    assert!(!e.contains("panicked"), "{e}");
+}
