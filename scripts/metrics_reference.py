@@ -19,6 +19,11 @@ def hash_image(h, w, seed):
 
 
 def scene(h, w):
+    return scene64(h, w).astype(np.float32)
+
+
+def scene64(h, w):
+    """The test scene in float64: a box, a ramp along the top, a checkerboard on the right."""
     out = np.full((h, w), 0.2, dtype=np.float64)
     for y in range(h):
         for x in range(w):
@@ -28,7 +33,7 @@ def scene(h, w):
                 out[y, x] = x / (w - 1)
             elif x >= w - 6:
                 out[y, x] = ((x + y) // 2 % 2) * 0.6 + 0.2
-    return out.astype(np.float32)
+    return out
 
 
 def noisy(img, seed):
@@ -64,28 +69,33 @@ def ssim(a, b, **kw):
                                  use_sample_covariance=False, data_range=1.0, **kw)
 
 
-S = scene(32, 30)
-N = noisy(S, 7)
-H1 = hash_image(24, 20, 1)
-H2 = hash_image(24, 20, 2)
-RGB_A = np.stack([S, noisy(S, 3), hash_image(32, 30, 4)])
-RGB_B = np.stack([N, S, hash_image(32, 30, 5)])
+def main():
+    S = scene(32, 30)
+    N = noisy(S, 7)
+    H1 = hash_image(24, 20, 1)
+    H2 = hash_image(24, 20, 2)
+    RGB_A = np.stack([S, noisy(S, 3), hash_image(32, 30, 4)])
+    RGB_B = np.stack([N, S, hash_image(32, 30, 5)])
 
-vals = {
-    "SSIM_SCENE_NOISY": ssim(S, N),
-    "SSIM_HASH_1_2": ssim(H1, H2),
-    "SSIM_RGB": ssim(RGB_A, RGB_B, channel_axis=0),
-    "PSNR_SCENE_NOISY": peak_signal_noise_ratio(f64(S), f64(N), data_range=1.0),
-    "BLUR_SCENE": blur_effect(f64(S), h_size=11),
-    "BLUR_NOISY": blur_effect(f64(N), h_size=11),
-    "BLUR_HASH_1": blur_effect(f64(H1), h_size=11),
-    "BLUR_RGB_A": blur_effect(f64(RGB_A), h_size=11, channel_axis=0),
-    "TENENGRAD_SCENE": tenengrad(f64(S)),
-    "TENENGRAD_NOISY": tenengrad(f64(N)),
-    "LAPVAR_SCENE": laplacian_variance(f64(S)),
-    "LAPVAR_HASH_1": laplacian_variance(f64(H1)),
-    "HF_SCENE": high_frequency(f64(S)),
-    "HF_HASH_1": high_frequency(f64(H1)),
-}
-for k, v in vals.items():
-    print(f"pub const {k}: f64 = {float(v)!r};")
+    vals = {
+        "SSIM_SCENE_NOISY": ssim(S, N),
+        "SSIM_HASH_1_2": ssim(H1, H2),
+        "SSIM_RGB": ssim(RGB_A, RGB_B, channel_axis=0),
+        "PSNR_SCENE_NOISY": peak_signal_noise_ratio(f64(S), f64(N), data_range=1.0),
+        "BLUR_SCENE": blur_effect(f64(S), h_size=11),
+        "BLUR_NOISY": blur_effect(f64(N), h_size=11),
+        "BLUR_HASH_1": blur_effect(f64(H1), h_size=11),
+        "BLUR_RGB_A": blur_effect(f64(RGB_A), h_size=11, channel_axis=0),
+        "TENENGRAD_SCENE": tenengrad(f64(S)),
+        "TENENGRAD_NOISY": tenengrad(f64(N)),
+        "LAPVAR_SCENE": laplacian_variance(f64(S)),
+        "LAPVAR_HASH_1": laplacian_variance(f64(H1)),
+        "HF_SCENE": high_frequency(f64(S)),
+        "HF_HASH_1": high_frequency(f64(H1)),
+    }
+    for k, v in vals.items():
+        print(f"pub const {k}: f64 = {float(v)!r};")
+
+
+if __name__ == "__main__":
+    main()

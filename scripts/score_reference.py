@@ -25,6 +25,9 @@ from skimage.measure import blur_effect
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 from scipy import ndimage as ndi
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from metrics_reference import scene64 as scene  # noqa: E402  (the same scene as the metrics tests)
+
 
 def ssim(a, b, data_range, rgb):
     return structural_similarity(a, b, gaussian_weights=True, sigma=1.5,
@@ -44,19 +47,6 @@ def hash_levels(h, w, seed, top):
     y, x = np.mgrid[0:h, 0:w].astype(np.uint64)
     v = ((y * np.uint64(73856093)) ^ (x * np.uint64(19349663)) ^ np.uint64(seed * 83492791))
     return (v % np.uint64(top + 1)).astype(np.float64)
-
-
-def scene(h, w):
-    out = np.full((h, w), 0.2)
-    for y in range(h):
-        for x in range(w):
-            if 8 <= y < 24 and 6 <= x < 20:
-                out[y, x] = 0.8
-            elif y < 4:
-                out[y, x] = x / (w - 1)
-            elif x >= w - 6:
-                out[y, x] = ((x + y) // 2 % 2) * 0.6 + 0.2
-    return out
 
 
 def quantise(v, top):
