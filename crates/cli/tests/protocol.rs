@@ -1,6 +1,6 @@
 //! The benchmark protocol end to end: `eval` on a folder with 8-bit noisy inputs saved for other
 //! tools and outputs saved for `score`; `denoise` in tiles against one pass; a training batch
-//! that cannot fit refused before it starts.
+//! that cannot fit refused before it starts; colour folders through train, eval, denoise and score.
 
 use crate::util::{denoise, stderr};
 
@@ -155,4 +155,79 @@ fn a_batch_that_cannot_fit_is_refused_before_training() {
         "{e}"
     );
     assert!(!e.contains("panicked"), "{e}");
+}
+
+#[test]
+fn colour_folders_train_evaluate_denoise_and_score_end_to_end() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path();
+    std::fs::create_dir(p.join("photos")).unwrap();
+    for i in 0..5usize {
+        let img = image::RgbImage::from_fn(40, 36, |x, y| {
+            let v = |k: usize| (((x as usize) * (k + i) + (y as usize) * 3 * k) % 251) as u8;
+            image::Rgb([v(1), v(2), v(5)])
+        });
+        img.save(p.join(format!("photos/p{i}.png"))).unwrap();
+    }
+    ok(
+        &[
+            "train",
+            "--data",
+            "photos",
+            "--color",
+            "rgb",
+            "--val-fraction",
+            "0.4",
+            "--model",
+            "tiny",
+            "--steps",
+            "2",
+            "--batch",
+            "2",
+            "--patch",
+            "16",
+            "--backend",
+            "flex",
+            "--out",
+            "run",
+            "-q",
+        ],
+        p,
+    );
+    let v = json(&ok(
+        &[
+            "eval",
+            "--checkpoint",
+            "run",
+            "--data",
+            "photos",
+            "--backend",
+            "flex",
+            "--json",
+            "--save-outputs",
+            "out",
+            "-q",
+        ],
+        p,
+    ));
+    assert_eq!(v["images"].as_array().unwrap().len(), 5);
+    ok(
+        &[
+            "denoise",
+            "--checkpoint",
+            "run",
+            "photos",
+            "-o",
+            "den",
+            "--backend",
+            "flex",
+            "-q",
+        ],
+        p,
+    );
+    let s = json(&ok(&["score", "out", "den", "-r", "photos", "--json"], p));
+    assert_eq!(s[0]["channel"], "rgb");
+    assert_eq!(s[1]["images"].as_array().unwrap().len(), 5);
+    let out = denoise_data::Image::load_native(&p.join("den/p0.png")).unwrap();
+    assert_eq!(out.shape(), [3, 36, 40]);
 }

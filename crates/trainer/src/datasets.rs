@@ -131,3 +131,47 @@ pub fn load(config: &TrainConfig) -> Result<Datasets> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn large_folder_validation_images_are_centre_cropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let wide = Image::new(
+            (0..300 * 20).map(|i| (i % 300) as f32 / 300.0).collect(),
+            1,
+            20,
+            300,
+        )
+        .unwrap();
+        for i in 0..4 {
+            wide.save_png(
+                &dir.path().join(format!("{i}.png")),
+                denoise_data::BitDepth::Sixteen,
+            )
+            .unwrap();
+        }
+        let mut config = TrainConfig {
+            patch: 16,
+            ..TrainConfig::default()
+        };
+        config.data.source = DataSource::Folder(dir.path().to_path_buf());
+        config.data.val_fraction = 0.5;
+        config.data.val_crop = 64;
+        let sets = load(&config).unwrap();
+        let (_, v) = &sets.validation[0];
+        // Only the side beyond 64 is cut, around the centre: columns 118..182.
+        assert_eq!(v.shape(), [1, 20, 64]);
+        assert_eq!(v.at(0, 3, 0), sets.train[0].at(0, 3, 118));
+        assert_eq!(v.at(0, 3, 63), sets.train[0].at(0, 3, 181));
+        assert_eq!(
+            sets.train[0].shape(),
+            [1, 20, 300],
+            "training images stay whole"
+        );
+        config.data.val_crop = 0;
+        assert_eq!(load(&config).unwrap().validation[0].1.shape(), [1, 20, 300]);
+    }
+}
