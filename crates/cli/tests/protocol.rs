@@ -231,3 +231,60 @@ fn colour_folders_train_evaluate_denoise_and_score_end_to_end() {
     let out = denoise_data::Image::load_native(&p.join("den/p0.png")).unwrap();
     assert_eq!(out.shape(), [3, 36, 40]);
 }
+
+#[test]
+fn sigterm_stops_denoising_between_tiles_and_writes_nothing() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path();
+    ok(
+        &[
+            "train",
+            "--model",
+            "tiny",
+            "--steps",
+            "1",
+            "--batch",
+            "2",
+            "--patch",
+            "16",
+            "--backend",
+            "flex",
+            "--out",
+            "run",
+            "-q",
+        ],
+        p,
+    );
+    // 16 megapixels in tiles of 32: far longer than the 2 s before the signal.
+    image::GrayImage::from_fn(4000, 4000, |x, y| image::Luma([((x ^ y) % 256) as u8]))
+        .save(p.join("big.png"))
+        .unwrap();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_denoise"))
+        .args([
+            "denoise",
+            "--checkpoint",
+            "run",
+            "big.png",
+            "-o",
+            "out.png",
+            "--tile",
+            "32",
+        ])
+        .args(["--backend", "flex", "-q"])
+        .current_dir(p)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    let pid = child.id().to_string();
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let out = child.wait_with_output().unwrap();
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{e}");
+    assert!(e.contains("SIGTERM"), "{e}");
+    assert!(!p.join("out.png").exists(), "no output was written");
+}

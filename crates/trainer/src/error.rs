@@ -51,7 +51,7 @@ pub enum Error {
     #[error(transparent)]
     Interrupted(#[from] Interrupted),
     /// A signal stopped an evaluation or a denoising pass between two tiles or images.
-    #[error("stopped by {0} before every image was processed (nothing more was written)")]
+    #[error("{0} received before every image was processed (nothing more was written)")]
     Stopped(&'static str),
     /// Images, specs and datasets.
     #[error(transparent)]
