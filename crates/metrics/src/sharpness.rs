@@ -46,6 +46,26 @@ impl Sharpness {
     }
 }
 
+impl Sharpness {
+    /// Each measure over the same measure of `reference` (see [`sharpness_ratios`]): a zero
+    /// reference gives 1 when this is zero too and `+∞` otherwise (never NaN).
+    pub fn ratio_to(&self, reference: &Sharpness) -> Sharpness {
+        let ratio = |a: f64, b: f64| {
+            if b == 0.0 {
+                if a == 0.0 { 1.0 } else { f64::INFINITY }
+            } else {
+                a / b
+            }
+        };
+        Sharpness {
+            tenengrad: ratio(self.tenengrad, reference.tenengrad),
+            laplacian_variance: ratio(self.laplacian_variance, reference.laplacian_variance),
+            high_frequency: ratio(self.high_frequency, reference.high_frequency),
+            anti_blur: ratio(self.anti_blur, reference.anti_blur),
+        }
+    }
+}
+
 fn check_size(p: &OwnedPlane, metric: &'static str, min: usize) -> Result<(), MetricsError> {
     if p.height < min || p.width < min {
         Err(MetricsError::TooSmall {
@@ -66,21 +86,7 @@ pub fn sharpness_ratios(
     reference: &ImageRef<'_>,
 ) -> Result<Sharpness, MetricsError> {
     output.same_shape(reference)?;
-    let o = Sharpness::measure(output)?;
-    let r = Sharpness::measure(reference)?;
-    let ratio = |a: f64, b: f64| {
-        if b == 0.0 {
-            if a == 0.0 { 1.0 } else { f64::INFINITY }
-        } else {
-            a / b
-        }
-    };
-    Ok(Sharpness {
-        tenengrad: ratio(o.tenengrad, r.tenengrad),
-        laplacian_variance: ratio(o.laplacian_variance, r.laplacian_variance),
-        high_frequency: ratio(o.high_frequency, r.high_frequency),
-        anti_blur: ratio(o.anti_blur, r.anti_blur),
-    })
+    Ok(Sharpness::measure(output)?.ratio_to(&Sharpness::measure(reference)?))
 }
 
 /// Tenengrad (mean Sobel gradient energy) of the luminance; at least 3×3 pixels.

@@ -90,7 +90,8 @@ pub fn denoise_images(
         .collect()
 }
 
-fn image_ref(img: &Image) -> ImageRef<'_> {
+/// The metrics' borrowed view of an image.
+pub(crate) fn image_ref(img: &Image) -> ImageRef<'_> {
     ImageRef::new(img.as_slice(), img.channels(), img.height(), img.width())
         .expect("Image guarantees channels 1 or 3 and a matching buffer")
 }

@@ -6,6 +6,7 @@ use denoise_data::Image;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::evaluate::image_ref;
 
 /// The channels an image is scored on.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -51,14 +52,15 @@ fn weighted(image: &Image, w: [f64; 3], offset: f64) -> Image {
     Image::new(data, 1, image.height(), image.width()).expect("one plane of the image's size")
 }
 
-/// The luminance of a colour image with scikit-image's `rgb2gray` weights (gray images as they
-/// are).
+/// The luminance of a colour image with scikit-image's `rgb2gray` weights, as the metrics compute
+/// it ([`denoise_metrics::ImageRef::luminance`]); gray images as they are.
 pub fn luminance(image: &Image) -> Image {
     if image.channels() == 1 {
-        image.clone()
-    } else {
-        weighted(image, [0.2125, 0.7154, 0.0721], 0.0)
+        return image.clone();
     }
+    let plane = image_ref(image).luminance();
+    let data = plane.values.iter().map(|&v| v as f32).collect();
+    Image::new(data, 1, plane.height, plane.width).expect("one plane of the image's size")
 }
 
 /// The BT.601 Y of a colour image in [16/255, 235/255] (gray images as they are).

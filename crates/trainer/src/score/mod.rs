@@ -16,16 +16,14 @@ pub mod pairing;
 use std::path::{Path, PathBuf};
 
 use denoise_data::Image;
-use denoise_metrics::{
-    ImageRef, MetricsError, Sharpness, SsimConfig, bias, mae, mse, psnr, sharpness_ratios,
-    ssim_with,
-};
+use denoise_metrics::{MetricsError, Sharpness, SsimConfig, bias, mae, mse, psnr, ssim_with};
 use serde::{Deserialize, Serialize};
 
 pub use channel::ScoreChannel;
 pub use pairing::{FilePair, pair_files};
 
 use crate::error::{Error, Result};
+use crate::evaluate::image_ref;
 
 /// How images are scored.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -172,11 +170,6 @@ impl FileMetrics {
     }
 }
 
-fn view(img: &Image) -> ImageRef<'_> {
-    ImageRef::new(img.as_slice(), img.channels(), img.height(), img.width())
-        .expect("Image guarantees channels 1 or 3 and a matching buffer")
-}
-
 /// Scores two images already loaded (values `level / full scale`); `reference_levels` is the
 /// reference file's full scale (255, 65535; `None` for floating-point files).
 pub fn score_images(
@@ -225,12 +218,14 @@ pub fn score_images(
         .data_range
         .map_or(1.0, |levels| levels / full_scale);
     let bad = |e: MetricsError| Error::bad_input(format!("{}: {e}", describe()));
-    let (vo, vr) = (view(&o), view(&r));
+    let (vo, vr) = (image_ref(&o), image_ref(&r));
     let config = SsimConfig {
         data_range: range,
         ..SsimConfig::default()
     };
+    // Measured once each: the output's values are reported and divided by the reference's.
     let sharpness = Sharpness::measure(&vo).map_err(bad)?;
+    let reference_sharpness = Sharpness::measure(&vr).map_err(bad)?;
     let metrics = FileMetrics {
         psnr: psnr(&vo, &vr, range).map_err(bad)?,
         ssim: ssim_with(&vo, &vr, &config).map_err(bad)?,
@@ -241,7 +236,7 @@ pub fn score_images(
         laplacian_variance: sharpness.laplacian_variance,
         high_frequency: sharpness.high_frequency,
         blur_effect: 1.0 - sharpness.anti_blur,
-        sharpness_ratio: sharpness_ratios(&vo, &vr).map_err(bad)?,
+        sharpness_ratio: sharpness.ratio_to(&reference_sharpness),
     };
     Ok((
         FileScores {
