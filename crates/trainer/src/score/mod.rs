@@ -104,11 +104,19 @@ pub struct ScoreColumn {
     pub decimals: usize,
     /// The value.
     pub get: fn(&FileMetrics) -> f64,
+    /// Writes the value.
+    pub set: fn(&mut FileMetrics, f64),
 }
 
 macro_rules! col {
     ($csv:literal, $short:literal, $d:literal, $($f:ident).+) => {
-        ScoreColumn { csv: $csv, short: $short, decimals: $d, get: |m| m.$($f).+ }
+        ScoreColumn {
+            csv: $csv,
+            short: $short,
+            decimals: $d,
+            get: |m| m.$($f).+,
+            set: |m, v| m.$($f).+ = v,
+        }
     };
 }
 
@@ -145,28 +153,16 @@ pub const SCORE_COLUMNS: [ScoreColumn; 13] = [
 ];
 
 impl FileMetrics {
-    /// The mean of every number over `items`; zeros for none.
+    /// The mean of every number over `items` (every field is a column of [`SCORE_COLUMNS`]);
+    /// zeros for none.
     pub fn mean<'a>(items: impl IntoIterator<Item = &'a FileMetrics>) -> FileMetrics {
         let items: Vec<&FileMetrics> = items.into_iter().collect();
         let n = items.len().max(1) as f64;
-        let avg = |f: &dyn Fn(&FileMetrics) -> f64| items.iter().map(|m| f(m)).sum::<f64>() / n;
-        FileMetrics {
-            psnr: avg(&|m| m.psnr),
-            ssim: avg(&|m| m.ssim),
-            mse: avg(&|m| m.mse),
-            mae: avg(&|m| m.mae),
-            bias: avg(&|m| m.bias),
-            tenengrad: avg(&|m| m.tenengrad),
-            laplacian_variance: avg(&|m| m.laplacian_variance),
-            high_frequency: avg(&|m| m.high_frequency),
-            blur_effect: avg(&|m| m.blur_effect),
-            sharpness_ratio: Sharpness {
-                tenengrad: avg(&|m| m.sharpness_ratio.tenengrad),
-                laplacian_variance: avg(&|m| m.sharpness_ratio.laplacian_variance),
-                high_frequency: avg(&|m| m.sharpness_ratio.high_frequency),
-                anti_blur: avg(&|m| m.sharpness_ratio.anti_blur),
-            },
+        let mut mean = FileMetrics::default();
+        for c in &SCORE_COLUMNS {
+            (c.set)(&mut mean, items.iter().map(|m| (c.get)(m)).sum::<f64>() / n);
         }
+        mean
     }
 }
 
@@ -286,4 +282,39 @@ pub fn score(output: &Path, reference: &Path, settings: &ScoreSettings) -> Resul
         mean: FileMetrics::mean(images.iter().map(|s| &s.metrics)),
         images,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_mean_covers_every_field() {
+        // Every field non-zero (a literal: a new field must be named here); one left out of
+        // SCORE_COLUMNS would be 0 in the mean.
+        let m = FileMetrics {
+            psnr: 30.0,
+            ssim: 0.9,
+            mse: 1e-3,
+            mae: 2e-2,
+            bias: -1e-3,
+            tenengrad: 0.5,
+            laplacian_variance: 0.25,
+            high_frequency: 0.125,
+            blur_effect: 0.3,
+            sharpness_ratio: Sharpness {
+                tenengrad: 1.5,
+                laplacian_variance: 2.5,
+                high_frequency: 3.5,
+                anti_blur: 0.75,
+            },
+        };
+        let mut other = m;
+        other.psnr += 2.0;
+        let mean = FileMetrics::mean([&m, &other]);
+        let mut want = m;
+        want.psnr += 1.0;
+        assert_eq!(mean, want);
+        assert_eq!(FileMetrics::mean([]), FileMetrics::default());
+    }
 }
