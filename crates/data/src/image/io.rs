@@ -58,14 +58,8 @@ impl Image {
             ColorMode::Gray
         };
         let bits = color.bits_per_pixel() / u16::from(color.channel_count());
-        let levels = match (
-            bits,
-            img.as_rgb32f().is_some() || img.as_rgba32f().is_some(),
-        ) {
-            (_, true) => None,
-            (b, false) if b <= 16 => Some((1u32 << b) - 1),
-            _ => None,
-        };
+        let float = img.as_rgb32f().is_some() || img.as_rgba32f().is_some();
+        let levels = (!float && bits <= 16).then(|| (1u32 << bits) - 1);
         Ok((Self::from_dynamic(&img, mode), levels))
     }
 

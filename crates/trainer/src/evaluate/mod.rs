@@ -47,8 +47,14 @@ pub(crate) fn to_image(t: Tensor<4>) -> Result<Image> {
     Ok(Image::new(data, c, h, w)?)
 }
 
-/// The tile side `inference` asks for on `model`: `None` for one pass over the whole image.
-pub fn tile_side(model: &Denoiser, channels: usize, inference: &Inference<'_>) -> Option<usize> {
+/// The tile side `inference` asks for on `model` with `available` bytes free: `None` for one
+/// pass over the whole image.
+fn tile_side(
+    model: &Denoiser,
+    channels: usize,
+    inference: &Inference<'_>,
+    available: Option<u64>,
+) -> Option<usize> {
     match inference.tile {
         TileSize::Whole => None,
         TileSize::Side(s) => Some(s),
@@ -56,7 +62,7 @@ pub fn tile_side(model: &Denoiser, channels: usize, inference: &Inference<'_>) -
             model.hidden_width(),
             channels,
             model.receptive_radius(),
-            crate::memory::available(),
+            available,
         )),
     }
 }
@@ -69,13 +75,18 @@ pub fn denoise_images(
     device: &Device,
     inference: &Inference<'_>,
 ) -> Result<Vec<Image>> {
+    // Free memory is read once per call (only `auto` tiles need it), not once per image.
+    let available = match inference.tile {
+        TileSize::Auto => crate::memory::available(),
+        _ => None,
+    };
     images
         .iter()
         .map(|img| {
             if let Some(signal) = (inference.stop)() {
                 return Err(Error::Stopped(signal));
             }
-            match tile_side(model, img.channels(), inference) {
+            match tile_side(model, img.channels(), inference, available) {
                 Some(side) if img.height() > side || img.width() > side => tiles::denoise_in_tiles(
                     model,
                     img,

@@ -161,6 +161,12 @@ pub fn train(
     let t0 = Instant::now();
     let mut train_secs = 0.0;
     let mut last: Option<EvalSummary> = None;
+    // Validation asks the observer between images and tiles whether to stop.
+    let stop_check = || observer.stop_requested();
+    let inference = Inference {
+        tile: TileSize::Auto,
+        stop: &stop_check,
+    };
     for step in start..config.steps {
         let t_step = Instant::now();
         let pairs = sampler.batch_pairs(step, config.batch);
@@ -216,11 +222,6 @@ pub fn train(
         observer.step(done, loss_value, rate);
 
         let is_last = done == config.steps;
-        let stop_check = || observer.stop_requested();
-        let inference = Inference {
-            tile: TileSize::Auto,
-            stop: &stop_check,
-        };
         // A signal during validation skips the rest of it: the checkpoint below is still written.
         let eval_due = done % config.eval_every == 0 || is_last;
         let validation = if eval_due {
@@ -305,11 +306,6 @@ pub fn train(
         Some(l) => l,
         // Resumed a finished run: measure the model as it is.
         None => {
-            let stop_check = || observer.stop_requested();
-            let inference = Inference {
-                tile: TileSize::Auto,
-                stop: &stop_check,
-            };
             evaluate(
                 &model,
                 &val_pairs,
