@@ -11,7 +11,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::util::{denoise, stderr};
+use crate::util::{denoise, json, ok, stderr};
 
 include!("score_reference.rs");
 
@@ -54,9 +54,7 @@ fn gray8(path: &Path, f: impl Fn(u32, u32) -> u16) {
 }
 
 fn run_json(args: &[&str], cwd: &Path) -> Value {
-    let o = denoise(args, cwd);
-    assert!(o.status.success(), "{args:?}: {}", stderr(&o));
-    serde_json::from_slice(&o.stdout).expect("JSON on stdout")
+    json(&ok(args, cwd))
 }
 
 fn close(v: &Value, key: &str, want: f64, what: &str) {

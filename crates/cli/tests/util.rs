@@ -53,3 +53,15 @@ pub fn unprivileged(args: &[&str], cwd: &Path) -> Command {
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
+
+/// Runs the binary and asserts that it succeeded (stderr in the message otherwise).
+pub fn ok(args: &[&str], cwd: &Path) -> Output {
+    let o = denoise(args, cwd);
+    assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+    o
+}
+
+/// The JSON a command printed on stdout.
+pub fn json(o: &Output) -> serde_json::Value {
+    serde_json::from_slice(&o.stdout).expect("JSON on stdout")
+}
