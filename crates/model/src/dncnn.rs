@@ -30,6 +30,10 @@ pub struct DenoiserConfig {
     /// Predict the noise and subtract it (residual learning).
     #[config(default = true)]
     pub residual: bool,
+    /// The ε of every batch norm, `γ (x − μ) / √(σ² + ε) + β`: burn's and PyTorch's default
+    /// 1e-5; a model imported from KAIR keeps KAIR's 1e-4.
+    #[config(default = 1e-5)]
+    pub norm_epsilon: f64,
     /// Seed of the Kaiming-normal initial weights.
     #[config(default = 0)]
     pub init_seed: u64,
@@ -38,22 +42,22 @@ pub struct DenoiserConfig {
 /// One hidden block: convolution, optional batch norm, ReLU.
 #[derive(Module, Debug)]
 pub struct Block {
-    conv: Conv2d,
-    norm: Option<BatchNorm>,
+    pub(crate) conv: Conv2d,
+    pub(crate) norm: Option<BatchNorm>,
 }
 
 /// A DnCNN-style denoiser.
 #[derive(Module, Debug)]
 pub struct Denoiser {
-    head: Conv2d,
-    blocks: Vec<Block>,
-    tail: Conv2d,
+    pub(crate) head: Conv2d,
+    pub(crate) blocks: Vec<Block>,
+    pub(crate) tail: Conv2d,
     activation: Relu,
     residual: bool,
 }
 
 impl DenoiserConfig {
-    /// Checks the configuration: channels 1 or 3, depth >= 2, width >= 1.
+    /// Checks the configuration: channels 1 or 3, depth >= 2, width >= 1, a finite ε > 0.
     pub fn validate(&self) -> Result<(), ModelError> {
         let bad = |field, value, expected| {
             Err(ModelError::InvalidConfig {
@@ -70,6 +74,9 @@ impl DenoiserConfig {
         }
         if self.width == 0 {
             return bad("width", self.width, "use at least 1 feature channel");
+        }
+        if !(self.norm_epsilon > 0.0 && self.norm_epsilon.is_finite()) {
+            return Err(ModelError::InvalidEpsilon(self.norm_epsilon));
         }
         Ok(())
     }
@@ -96,7 +103,9 @@ impl DenoiserConfig {
                     device,
                 ),
                 norm: self.batch_norm.then(|| {
-                    let mut norm = BatchNormConfig::new(self.width).init(device);
+                    let mut norm = BatchNormConfig::new(self.width)
+                        .with_epsilon(self.norm_epsilon)
+                        .init(device);
                     norm.gamma.id = ids.next_id();
                     norm.beta.id = ids.next_id();
                     norm

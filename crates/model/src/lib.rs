@@ -6,6 +6,7 @@
 //! - [`init`]: Kaiming-normal initialisation drawn on the host from a seed, so the same seed gives
 //!   bit-identical weights on every backend.
 //! - [`preset`]: the named sizes `tiny` and `dncnn`.
+//! - [`weights`]: the weights as plain arrays, layer by layer, for other frameworks' files.
 //!
 //! With the feature `flex`, the layers run through `denoise-kernels` on burn's flex CPU backend
 //! (a fast 3×3 convolution and batch norm with their own backward passes, whole-network
@@ -17,7 +18,9 @@ pub mod dncnn;
 mod error;
 pub mod init;
 pub mod preset;
+pub mod weights;
 
 pub use dncnn::{Denoiser, DenoiserConfig};
 pub use error::ModelError;
 pub use preset::Preset;
+pub use weights::{ConvWeights, LayerWeights, NormWeights};

@@ -12,6 +12,7 @@ pub mod evaluate;
 pub mod loss;
 pub mod memory;
 pub mod optim;
+pub mod pytorch;
 pub mod run;
 pub mod score;
 pub mod train;
