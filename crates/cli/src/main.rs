@@ -50,6 +50,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Eval(args) => commands::eval::run(&args),
         Command::Denoise(args) => commands::denoise::run(&args),
         Command::Score(args) => commands::score::run(&args),
+        Command::Import(args) => commands::pytorch::run_import(&args),
+        Command::Export(args) => commands::pytorch::run_export(&args),
         Command::Compare(args) => commands::compare::run(&args),
         Command::Experiment(args) => commands::experiment::run(&args),
         Command::Report { command } => commands::report::run(&command),

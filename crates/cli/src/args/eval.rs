@@ -12,8 +12,9 @@ use super::ComputeArgs;
 /// `denoise eval` flags.
 #[derive(Debug, Clone, Args)]
 pub struct EvalArgs {
-    /// A run folder (its final model, else its newest checkpoint) or a checkpoint folder.
-    #[arg(long, value_name = "DIR")]
+    /// A run folder (its final model, else its newest checkpoint), a checkpoint folder, or a KAIR
+    /// DnCNN state dict (`.pth`, read as `denoise import` reads it).
+    #[arg(long, value_name = "DIR|FILE.pth")]
     pub checkpoint: PathBuf,
     /// Images to measure: `synthetic` or a folder (all of it is used).
     #[arg(long, value_name = "synthetic|DIR", default_value = "synthetic")]
@@ -68,8 +69,8 @@ pub struct EvalArgs {
 /// `denoise denoise` flags.
 #[derive(Debug, Clone, Args)]
 pub struct DenoiseArgs {
-    /// A run folder or a checkpoint folder.
-    #[arg(long, value_name = "DIR")]
+    /// A run folder, a checkpoint folder, or a KAIR DnCNN state dict (`.pth`).
+    #[arg(long, value_name = "DIR|FILE.pth")]
     pub checkpoint: PathBuf,
     /// An image file or a folder of images (denoised as they are: no noise is added).
     pub input: PathBuf,

@@ -1,10 +1,11 @@
-//! The command line: `denoise train | eval | denoise | score | compare | experiment | report |
-//! devices | bench`, one module per group of flags. Parsed arguments become validated settings (a
+//! The command line: `denoise train | eval | denoise | score | import | export | compare |
+//! experiment | report | devices | bench`, one module per group of flags. Parsed arguments become validated settings (a
 //! `TrainConfig`, a grid) in `commands/`; nothing below the commands sees these types.
 
 mod bench;
 mod eval;
 mod grid;
+mod pytorch;
 mod score;
 mod train;
 
@@ -16,6 +17,7 @@ use denoise_trainer::backend::BackendChoice;
 pub use bench::{BenchArgs, BenchWhat};
 pub use eval::{DenoiseArgs, EvalArgs};
 pub use grid::{CompareArgs, ExperimentArgs, GridArgs};
+pub use pytorch::{ExportArgs, ImportArgs};
 pub use score::ScoreArgs;
 pub use train::TrainArgs;
 
@@ -43,6 +45,10 @@ pub enum Command {
     /// Score any images (other denoisers' outputs too) against clean references: PSNR, SSIM,
     /// MSE, MAE, bias and sharpness, as scikit-image computes them.
     Score(ScoreArgs),
+    /// Import a PyTorch DnCNN as KAIR publishes it (`.pth` state dict) into a model folder.
+    Import(ImportArgs),
+    /// Export a model as a `.pth` state dict that KAIR's DnCNN loads with strict=True.
+    Export(ExportArgs),
     /// Train several runs that differ only in what is compared (same data, weights and seed) and
     /// write a report.
     Compare(Box<CompareArgs>),

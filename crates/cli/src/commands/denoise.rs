@@ -7,7 +7,7 @@ use anyhow::{Context, Result, bail};
 use burn::module::Module;
 use denoise_data::{BitDepth, Image, list_images};
 use denoise_trainer::evaluate::{Inference, denoise_images};
-use denoise_trainer::run::checkpoint::{load_model, resolve_model_dir};
+use denoise_trainer::run::checkpoint::open_model;
 
 use crate::args::DenoiseArgs;
 use crate::commands::devices::select;
@@ -28,13 +28,12 @@ fn default_output(input: &Path, folder: bool) -> PathBuf {
 
 /// Denoises an image or a folder.
 pub fn run(args: &DenoiseArgs) -> Result<ExitCode> {
-    let dir = resolve_model_dir(&args.checkpoint)?;
     let selected = select(args.compute.backend.unwrap_or_default())?;
     if !args.compute.quiet {
         eprintln!("backend: {}", selected.description);
     }
-    let (model, config) = load_model(&dir, &selected.device)?;
-    let model = model.valid();
+    let opened = open_model(&args.checkpoint, &selected.device)?;
+    let (model, config) = (opened.model.valid(), opened.config);
     let depth = if args.sixteen_bit {
         BitDepth::Sixteen
     } else {

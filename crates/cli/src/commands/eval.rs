@@ -12,7 +12,7 @@ use denoise_data::{
 use denoise_trainer::config::{DataSource, TrainConfig};
 use denoise_trainer::datasets;
 use denoise_trainer::evaluate::{COLUMNS, Inference, Scores, evaluate};
-use denoise_trainer::run::checkpoint::{load_model, resolve_model_dir};
+use denoise_trainer::run::checkpoint::open_model;
 use denoise_trainer::run::dir::CONFIG;
 
 use crate::args::EvalArgs;
@@ -52,16 +52,15 @@ fn save_all(dir: &Path, names: &[String], images: &[&Image], depth: BitDepth) ->
 
 /// Measures a model and prints a table or JSON.
 pub fn run(args: &EvalArgs) -> Result<ExitCode> {
-    let dir = resolve_model_dir(&args.checkpoint)?;
     let selected = select(args.compute.backend.unwrap_or_default())?;
     if !args.compute.quiet {
         eprintln!("backend: {}", selected.description);
     }
-    let (model, model_config) = load_model(&dir, &selected.device)?;
-    let model = model.valid();
+    let opened = open_model(&args.checkpoint, &selected.device)?;
+    let (model, model_config) = (opened.model.valid(), opened.config);
     let color = ColorMode::from_channels(model_config.channels)
         .context("model.json: channels must be 1 or 3")?;
-    let run = run_config(&dir);
+    let run = opened.dir.as_deref().and_then(run_config);
     let noise = args
         .noise
         .or(run.as_ref().map(|r| r.noise))
@@ -140,7 +139,8 @@ pub fn run(args: &EvalArgs) -> Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&summary)?);
         return Ok(ExitCode::SUCCESS);
     }
-    println!("model {}  noise {noise}  labels {labels}", dir.display());
+    let source = opened.dir.as_deref().unwrap_or(&args.checkpoint);
+    println!("model {}  noise {noise}  labels {labels}", source.display());
     let mut header = format!("{:<28}", "image");
     for c in &COLUMNS {
         let w = c.short.chars().count().max(8);

@@ -7,6 +7,7 @@ pub mod denoise;
 pub mod devices;
 pub mod eval;
 pub mod experiment;
+pub mod pytorch;
 pub mod report;
 pub mod score;
 pub mod train;

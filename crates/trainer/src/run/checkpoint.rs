@@ -100,6 +100,37 @@ pub fn load_model(dir: &Path, device: &Device) -> Result<(Denoiser, DenoiserConf
     Ok((model, config))
 }
 
+/// A model opened from what `--checkpoint` names.
+pub struct OpenedModel {
+    /// The model.
+    pub model: Denoiser,
+    /// Its config.
+    pub config: DenoiserConfig,
+    /// The model folder (`None` for a PyTorch file).
+    pub dir: Option<PathBuf>,
+}
+
+/// Opens what a user points at: a run or checkpoint folder ([`resolve_model_dir`]) or a KAIR
+/// DnCNN `.pth` state dict (imported with KAIR's batch-norm ε).
+pub fn open_model(path: &Path, device: &Device) -> Result<OpenedModel> {
+    if crate::pytorch::is_pth(path) && path.is_file() {
+        let (model, config) =
+            crate::pytorch::import_kair(path, crate::pytorch::KAIR_NORM_EPSILON, device)?;
+        return Ok(OpenedModel {
+            model,
+            config,
+            dir: None,
+        });
+    }
+    let dir = resolve_model_dir(path)?;
+    let (model, config) = load_model(&dir, device)?;
+    Ok(OpenedModel {
+        model,
+        config,
+        dir: Some(dir),
+    })
+}
+
 /// Finds the model folder a user points at: a checkpoint folder, or a run (its final model, else
 /// its latest checkpoint).
 pub fn resolve_model_dir(path: &Path) -> Result<PathBuf> {
@@ -117,8 +148,8 @@ pub fn resolve_model_dir(path: &Path) -> Result<PathBuf> {
         )));
     }
     Err(Error::usage(format!(
-        "--checkpoint {}: no model here; give a run folder (from `denoise train --out`) or one of \
-         its checkpoints/step-* folders",
+        "--checkpoint {}: no model here; give a run folder (from `denoise train --out`), one of \
+         its checkpoints/step-* folders, or a KAIR DnCNN .pth file",
         path.display()
     )))
 }
