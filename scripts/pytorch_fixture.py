@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """PyTorch fixtures for `denoise import` / `denoise export` (KAIR's DnCNN state dicts).
 
-Pinned: torch==2.15.0 numpy==2.2.6 (pip install -r scripts/pytorch_fixture.requirements.txt).
+Pinned: torch==2.15.0 numpy==2.2.6 pypng==0.20220715.0 (pip install -r scripts/pytorch_fixture.requirements.txt).
 
   python3 scripts/pytorch_fixture.py write DIR
       Writes the fixtures of crates/trainer/tests/pytorch.rs into DIR (committed under
@@ -12,6 +12,11 @@ Pinned: torch==2.15.0 numpy==2.2.6 (pip install -r scripts/pytorch_fixture.requi
       Loads a file written by `denoise export` into KAIR's DnCNN with
       `load_state_dict(strict=True)` and prints the relative difference of its output to the
       fixture NAME's (plain or bn) output in DIR. Exit 1 above 1e-5.
+  python3 scripts/pytorch_fixture.py compare EXPORTED.pth INPUT.png OURS.png
+      Runs any file written by `denoise export` (its DnCNN shape read from the keys) in KAIR's
+      DnCNN on INPUT.png and prints the largest difference to OURS.png, what
+      `denoise denoise --checkpoint RUN INPUT.png -o OURS.png --sixteen-bit` wrote, in 16-bit
+      levels. Exit 1 above 1.5 levels (both sides round to 16 bits). Needs pypng.
 
 `DnCNN` below is KAIR's models/network_dncnn.py with basicblock's `conv` and `sequential`
 inlined (https://github.com/cszn/KAIR, MIT): the same modules in the same order, so the same
@@ -126,12 +131,51 @@ def check(exported, name, fixtures):
     return 0 if err <= TOLERANCE else 1
 
 
+def shape_of(state):
+    """(channels, width, layers, act_mode) of a KAIR DnCNN state dict."""
+    convs = sorted(int(k.split(".")[1]) for k, v in state.items()
+                   if k.endswith(".weight") and v.dim() == 4)
+    first = state[f"model.{convs[0]}.weight"]
+    bn = any(k.endswith("running_var") for k in state)
+    return first.shape[1], first.shape[0], len(convs), "BR" if bn else "R"
+
+
+def read_png(path):
+    """An image in [0, 1] as 1×C×H×W float32: 8- or 16-bit, gray or RGB (pypng: pillow reads
+    16-bit RGB as 8-bit)."""
+    import numpy as np
+    import png
+    width, height, rows, info = png.Reader(filename=str(path)).asDirect()
+    planes = info["planes"]
+    a = np.vstack([np.asarray(r, dtype=np.float32) for r in rows]).reshape(height, width, planes)
+    a = a[:, :, :3] if planes == 4 else a[:, :, :1] if planes == 2 else a  # alpha dropped
+    a = a / float(2 ** info["bitdepth"] - 1)
+    return torch.from_numpy(np.ascontiguousarray(a.transpose(2, 0, 1)))[None]
+
+
+def compare(exported, image, ours):
+    state = torch.load(exported, weights_only=True)
+    channels, width, layers, act = shape_of(state)
+    model = DnCNN(channels, channels, width, layers, act)
+    model.load_state_dict(state, strict=True)
+    model.eval()
+    with torch.no_grad():
+        y = model(read_png(image)).clamp(0, 1)
+    levels = float((torch.round(y * 65535) - read_png(ours) * 65535).abs().max())
+    print(f"{exported}: DnCNN(in_nc={channels}, out_nc={channels}, nc={width}, nb={layers}, "
+          f"act_mode='{act}') loaded with strict=True; on {image} the largest difference to "
+          f"{ours} is {levels:.0f} of 65535 (torch {torch.__version__})")
+    return 0 if levels <= 1.5 else 1
+
+
 def main(argv):
     if len(argv) == 2 and argv[0] == "write":
         write(Path(argv[1]))
         return 0
     if len(argv) == 4 and argv[0] == "check":
         return check(Path(argv[1]), argv[2], Path(argv[3]))
+    if len(argv) == 4 and argv[0] == "compare":
+        return compare(Path(argv[1]), Path(argv[2]), Path(argv[3]))
     print(__doc__, file=sys.stderr)
     return 2
 

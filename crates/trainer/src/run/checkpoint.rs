@@ -64,12 +64,25 @@ pub fn save_model(dir: &Path, model: &Denoiser, config: &DenoiserConfig) -> Resu
     Ok(())
 }
 
+/// Parses a `model.json`, also as versions before `norm_epsilon` wrote it: burn's `Config`
+/// does not apply its defaults to missing fields, and every model saved before had burn's
+/// batch-norm ε, 1e-5.
+fn parse_model_config(text: &str) -> serde_json::Result<DenoiserConfig> {
+    let mut value: serde_json::Value = serde_json::from_str(text)?;
+    if let Some(fields) = value.as_object_mut() {
+        fields
+            .entry("norm_epsilon")
+            .or_insert(serde_json::json!(1e-5));
+    }
+    serde_json::from_value(value)
+}
+
 /// Reads `model.json` and `model.safetensors` from `dir` and builds the model on `device`.
 pub fn load_model(dir: &Path, device: &Device) -> Result<(Denoiser, DenoiserConfig)> {
     let cfg_path = dir.join(MODEL_CONFIG);
     let text = std::fs::read_to_string(&cfg_path)
         .map_err(|e| Error::bad_input(format!("cannot read {}: {e}", cfg_path.display())))?;
-    let config: DenoiserConfig = serde_json::from_str(&text).map_err(|e| {
+    let config = parse_model_config(&text).map_err(|e| {
         Error::bad_input(format!(
             "{} is not a model config ({e}); it is written by `denoise train`",
             cfg_path.display()
@@ -362,4 +375,30 @@ pub fn parameter_values(model: &Denoiser) -> Vec<Vec<f32>> {
     let mut c = Collect(Vec::new());
     model.visit(&mut c);
     c.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A `model.json` as `denoise train` wrote it before `norm_epsilon` existed.
+    const BEFORE_EPSILON: &str = r#"{
+  "channels": 1,
+  "depth": 17,
+  "width": 64,
+  "batch_norm": true,
+  "residual": true,
+  "init_seed": 0
+}"#;
+
+    #[test]
+    fn model_configs_without_the_epsilon_read_as_burns_default() {
+        let old = parse_model_config(BEFORE_EPSILON).unwrap();
+        assert_eq!(old.norm_epsilon, 1e-5);
+        assert_eq!((old.depth, old.width, old.batch_norm), (17, 64, true));
+        let kair = old.clone().with_norm_epsilon(1e-4);
+        let text = serde_json::to_string_pretty(&kair).unwrap();
+        assert_eq!(parse_model_config(&text).unwrap().norm_epsilon, 1e-4);
+        assert!(parse_model_config(r#"{"channels": 1}"#).is_err());
+    }
 }
