@@ -8,6 +8,7 @@ mod devices;
 mod interruption;
 mod protocol;
 mod pytorch;
+mod real_noise;
 mod report;
 mod score;
 mod util;

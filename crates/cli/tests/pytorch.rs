@@ -161,7 +161,11 @@ fn an_exported_model_reads_back_to_the_same_outputs() {
     let back = denoised(p, "kair.pth", "photos", "back");
     // The same function up to float rounding: 16-bit outputs agree to a level.
     for (a, b) in ours.iter().zip(&back) {
-        let worst = a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max);
+        let worst = a
+            .iter()
+            .zip(b)
+            .map(|(x, y)| (x - y).abs())
+            .fold(0.0, f32::max);
         assert!(worst <= 1.5 / 65535.0, "max difference {worst}");
     }
     assert_ne!(ours, images_in(p, "photos"));
@@ -185,10 +189,20 @@ fn import_and_export_refuse_what_they_cannot_convert() {
     let o = denoise(&["import", plain.to_str().unwrap(), "--out", "busy"], p);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("--out busy"), "{}", stderr(&o));
-    assert_eq!(std::fs::read_to_string(p.join("busy/keep.txt")).unwrap(), "mine");
+    assert_eq!(
+        std::fs::read_to_string(p.join("busy/keep.txt")).unwrap(),
+        "mine"
+    );
     // A bad ε names the flag.
     let o = denoise(
-        &["import", plain.to_str().unwrap(), "--out", "m", "--norm-epsilon", "0"],
+        &[
+            "import",
+            plain.to_str().unwrap(),
+            "--out",
+            "m",
+            "--norm-epsilon",
+            "0",
+        ],
         p,
     );
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));

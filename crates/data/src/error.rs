@@ -117,6 +117,14 @@ pub enum DataError {
         /// Patch side.
         patch: usize,
     },
+    /// A clean image and its noisy twin (`--noise real:DIR`) cannot be paired.
+    #[error("cannot pair {path} with a noisy image: {problem}")]
+    Pairing {
+        /// The clean image.
+        path: PathBuf,
+        /// Why (no twin, two twins, another size), naming the noisy file.
+        problem: String,
+    },
     /// Channel counts do not match.
     #[error("{context}: image has {got} channel(s) but {expected} are needed (1 = gray, 3 = RGB)")]
     Channels {

@@ -80,6 +80,8 @@ pub struct PatchSampler {
     corruption: Corruption,
     /// With `label_draws`: the fixed targets of each image, `targets[image][draw]`.
     targets: Option<Arc<[Vec<Image>]>>,
+    /// With real noise: the noisy twin of each image, cut where its clean patch is cut.
+    noisy: Option<Arc<[Image]>>,
 }
 
 impl PatchSampler {
@@ -145,7 +147,34 @@ impl PatchSampler {
             config,
             corruption,
             targets,
+            noisy: None,
         })
+    }
+
+    /// Takes every patch's input from `noisy[image]`, the real noisy twin of each training image,
+    /// at the clean patch's position and symmetry, instead of drawing the corruption's noise.
+    pub fn with_noisy_inputs(mut self, noisy: Vec<Image>) -> Result<Self, DataError> {
+        if noisy.len() != self.images.len() {
+            return Err(DataError::Parameter {
+                name: "noisy twins",
+                value: format!("{} for {} images", noisy.len(), self.images.len()),
+                expected: "one noisy twin per training image",
+            });
+        }
+        for (i, (twin, clean)) in noisy.iter().zip(self.images.iter()).enumerate() {
+            if twin.shape() != clean.shape() {
+                return Err(DataError::Pairing {
+                    path: format!("training image #{i}").into(),
+                    problem: format!(
+                        "its noisy twin is {:?}, the image {:?}",
+                        twin.shape(),
+                        clean.shape()
+                    ),
+                });
+            }
+        }
+        self.noisy = Some(noisy.into());
+        Ok(self)
     }
 
     /// `k` corrupted targets of every image, each from its own label stream.
@@ -225,29 +254,47 @@ impl PatchSampler {
         self.images[0].channels()
     }
 
-    /// The clean patch number `index`: source image, position and symmetry from `(seed, index)`.
-    pub fn clean_patch(&self, index: u64) -> Image {
-        let at = self.placement(index);
-        self.cut(&self.images[at.image], &at)
-    }
-
     /// Pair number `index` of the endless stream: with `label_draws`, its target is the same
     /// patch of one of the image's fixed targets.
     pub fn pair(&self, index: u64) -> Pair {
         let at = self.placement(index);
         let clean = self.cut(&self.images[at.image], &at);
+        let real = self.real_input(&at);
         let Some(targets) = &self.targets else {
-            return self
-                .corruption
-                .make_pair(clean, self.config.seed, Domain::InputNoise, index);
+            return self.corruption.pair_with_input(
+                clean,
+                real,
+                self.config.seed,
+                Domain::InputNoise,
+                index,
+            );
         };
-        let mut rng_in = stream(self.config.seed, Domain::InputNoise, index);
         let c = &self.corruption;
+        let input = real.unwrap_or_else(|| {
+            let mut rng_in = stream(self.config.seed, Domain::InputNoise, index);
+            c.noise.apply(&clean, &mut rng_in, c.clip_input)
+        });
         Pair {
-            input: c.noise.apply(&clean, &mut rng_in, c.clip_input),
+            input,
             target: self.cut(&targets[at.image][at.draw], &at),
             clean,
         }
+    }
+
+    /// The noisy twin's patch at `at` (with real noise).
+    fn real_input(&self, at: &Placement) -> Option<Image> {
+        self.noisy.as_ref().map(|n| self.cut(&n[at.image], at))
+    }
+
+    /// A measurement pair at patch position `index` (the training loss is probed on such pairs,
+    /// far from the training stream): noise and target from the evaluation streams, the input
+    /// the noisy twin's patch with real noise.
+    pub fn probe_pair(&self, index: u64) -> Pair {
+        let at = self.placement(index);
+        let clean = self.cut(&self.images[at.image], &at);
+        let real = self.real_input(&at);
+        self.corruption
+            .pair_with_input(clean, real, self.config.seed, Domain::Evaluation, index)
     }
 
     /// The `batch` pairs of training step `step`: indices `step·batch .. (step+1)·batch`.

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use denoise_data::{BitDepth, evaluation_pairs, write_bytes_atomically};
+use denoise_data::{BitDepth, write_bytes_atomically};
 use denoise_trainer::backend::Selected;
 use denoise_trainer::config::TrainConfig;
 use denoise_trainer::datasets;
@@ -85,13 +85,13 @@ pub fn run_one(
     // all of them feed the probes.
     let data = datasets::load(&spec.config)?;
     let corruption = spec.config.corruption();
+    let pairs = data.validation_pairs(&corruption, spec.config.seed);
     let (names, cleans): (Vec<String>, Vec<_>) = data.validation.into_iter().unzip();
     if cleans.is_empty() {
         return Err(Error::from(TrainError::BadInput(
             "no validation image".into(),
         )));
     }
-    let pairs = evaluation_pairs(&cleans, &corruption, spec.config.seed);
     let stop = || observer.stop_requested();
     let inference = Inference {
         tile: TileSize::Auto,

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use denoise_data::spec::{SpecError, SpecKind};
-use denoise_data::{ColorMode, Corruption, LabelSpec, NoiseSpec, OnBadImage};
+use denoise_data::{ColorMode, Corruption, InputNoise, LabelSpec, NoiseSpec, OnBadImage};
 use denoise_model::{DenoiserConfig, Preset};
 use serde::{Deserialize, Serialize};
 
@@ -79,6 +79,10 @@ pub struct DataConfig {
     /// `val_crop × val_crop` pixels, so that a 24-megapixel photo does not make every evaluation
     /// take minutes; 0 keeps them whole.
     pub val_crop: usize,
+    /// Folder data with real noise (`--noise real:DIR`): the folder of each image's noisy twin,
+    /// matched by name; the synthetic `noise` is then `none`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub noisy: Option<PathBuf>,
 }
 
 impl Default for DataConfig {
@@ -93,6 +97,7 @@ impl Default for DataConfig {
             val_size: 64,
             on_bad_image: OnBadImage::Fail,
             val_crop: 256,
+            noisy: None,
         }
     }
 }
@@ -270,6 +275,28 @@ impl TrainConfig {
         })
     }
 
+    /// The input noise as `--noise` spells it: the synthetic noise, or `real:DIR`.
+    pub fn input_noise(&self) -> InputNoise {
+        match &self.data.noisy {
+            Some(dir) => InputNoise::Real(dir.clone()),
+            None => InputNoise::Synthetic(self.noise),
+        }
+    }
+
+    /// Sets the input noise from its `--noise` spelling (real noise: synthetic noise `none`).
+    pub fn set_input_noise(&mut self, noise: InputNoise) {
+        match noise {
+            InputNoise::Synthetic(n) => {
+                self.noise = n;
+                self.data.noisy = None;
+            }
+            InputNoise::Real(dir) => {
+                self.noise = NoiseSpec::None;
+                self.data.noisy = Some(dir);
+            }
+        }
+    }
+
     /// The noise and label corruption.
     pub fn corruption(&self) -> Corruption {
         Corruption {
@@ -330,6 +357,23 @@ impl TrainConfig {
                 self.data.val_fraction
             )));
         }
+        if let Some(dir) = &self.data.noisy {
+            if self.data.source == DataSource::Synthetic {
+                return Err(Error::usage(format!(
+                    "--noise real:{}: real noise needs the clean images as --data DIR (the twins \
+                     are matched by name)",
+                    dir.display()
+                )));
+            }
+            if self.noise != NoiseSpec::None {
+                return Err(Error::usage(format!(
+                    "config: data.noisy {} comes with noise {}; real noise replaces synthetic \
+                     noise, so give noise none (--noise real:DIR sets both)",
+                    dir.display(),
+                    self.noise
+                )));
+            }
+        }
         if self.data.source == DataSource::Synthetic {
             if self.data.train_images == 0 || self.data.val_images == 0 {
                 return Err(Error::usage(
@@ -385,5 +429,27 @@ mod tests {
         assert!(c.validate().unwrap_err().to_string().contains("--lr"));
         c.optim.lr = None;
         assert!(c.validate().is_ok());
+    }
+
+    #[test]
+    fn real_noise_is_spelled_as_one_flag_and_needs_a_folder() {
+        let mut c = TrainConfig::default();
+        c.set_input_noise("real:noisy".parse().unwrap());
+        assert_eq!(
+            (c.noise, c.input_noise().to_string()),
+            (NoiseSpec::None, "real:noisy".into())
+        );
+        let e = c.validate().unwrap_err().to_string();
+        assert!(e.contains("--data DIR"), "{e}");
+        c.data.source = DataSource::Folder("clean".into());
+        assert!(c.validate().is_ok());
+        let text = serde_json::to_string(&c).unwrap();
+        assert_eq!(serde_json::from_str::<TrainConfig>(&text).unwrap(), c);
+        c.noise = "gaussian:5".parse().unwrap();
+        let e = c.validate().unwrap_err().to_string();
+        assert!(e.contains("noise none"), "{e}");
+        c.set_input_noise("gaussian:25".parse().unwrap());
+        assert_eq!(c.data.noisy, None);
+        assert!(!serde_json::to_string(&c).unwrap().contains("noisy"));
     }
 }

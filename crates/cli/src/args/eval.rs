@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use denoise_data::{LabelSpec, NoiseSpec, OnBadImage};
+use denoise_data::{InputNoise, LabelSpec, OnBadImage};
 use denoise_trainer::config::DataSource;
 use denoise_trainer::evaluate::TileSize;
 
@@ -20,9 +20,10 @@ pub struct EvalArgs {
     #[arg(long, value_name = "synthetic|DIR", default_value = "synthetic")]
     pub data: DataSource,
     /// Noise added to the clean images (default: the run's training noise when known, else
-    /// gaussian:25).
+    /// gaussian:25); or real:<DIR>, a folder with the real noisy twin of every --data image
+    /// under the same name (SIDD-style pairs), used as the input.
     #[arg(long, value_name = "SPEC")]
-    pub noise: Option<NoiseSpec>,
+    pub noise: Option<InputNoise>,
     /// Label corruption whose oracle the outputs are compared with (default: the run's).
     #[arg(long, value_name = "SPEC")]
     pub labels: Option<LabelSpec>,

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use denoise_data::{ColorMode, LabelSpec, NoiseSpec, OnBadImage};
+use denoise_data::{ColorMode, InputNoise, LabelSpec, OnBadImage};
 use denoise_model::Preset;
 use denoise_trainer::config::{DataSource, TrainConfig};
 use denoise_trainer::loss::LossSpec;
@@ -31,9 +31,10 @@ pub struct TrainArgs {
     #[arg(long, value_enum)]
     pub color: Option<ColorMode>,
     /// Input noise: gaussian:<σ>, gaussian:<lo>-<hi>, laplace:<b>, poisson:<peak>,
-    /// salt-pepper:<p>, impulse:<p>, none (σ and b on the 0-255 scale).
+    /// salt-pepper:<p>, impulse:<p>, none (σ and b on the 0-255 scale); or real:<DIR>, a folder
+    /// with the real noisy twin of every --data image under the same name (SIDD-style pairs).
     #[arg(long, value_name = "SPEC")]
-    pub noise: Option<NoiseSpec>,
+    pub noise: Option<InputNoise>,
     /// Clip noisy inputs to [0, 1].
     #[arg(long)]
     pub clip_input: bool,
@@ -132,7 +133,9 @@ impl TrainArgs {
         }
         set!(c.data.source, self.data);
         set!(c.data.color, self.color);
-        set!(c.noise, self.noise);
+        if let Some(noise) = self.noise.clone() {
+            c.set_input_noise(noise);
+        }
         if self.clip_input {
             c.clip_input = true;
         }

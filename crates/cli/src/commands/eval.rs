@@ -3,14 +3,15 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use burn::module::Module;
 use denoise_data::{
-    BitDepth, ColorMode, Corruption, FolderConfig, Image, LabelSpec, NoiseSpec, SyntheticConfig,
-    evaluation_pairs,
+    BitDepth, ColorMode, Corruption, FolderConfig, Image, InputNoise, LabelSpec, NoiseSpec,
+    SyntheticConfig,
 };
+use denoise_trainer::Error;
 use denoise_trainer::config::{DataSource, TrainConfig};
-use denoise_trainer::datasets;
+use denoise_trainer::datasets::{self, NamedSet};
 use denoise_trainer::evaluate::{COLUMNS, Inference, Scores, evaluate};
 use denoise_trainer::run::checkpoint::open_model;
 use denoise_trainer::run::dir::CONFIG;
@@ -63,43 +64,65 @@ pub fn run(args: &EvalArgs) -> Result<ExitCode> {
     let run = opened.dir.as_deref().and_then(run_config);
     let noise = args
         .noise
-        .or(run.as_ref().map(|r| r.noise))
-        .unwrap_or(NoiseSpec::Gaussian {
+        .clone()
+        .or(run.as_ref().map(TrainConfig::input_noise))
+        .unwrap_or(InputNoise::Synthetic(NoiseSpec::Gaussian {
             sigma: denoise_data::Level::Fixed(25.0),
-        });
+        }));
     let labels = args
         .labels
         .or(run.as_ref().map(|r| r.labels))
         .unwrap_or(LabelSpec::Clean);
-    let named = match &args.data {
-        DataSource::Synthetic => datasets::synthetic(SyntheticConfig {
-            count: args.images,
-            height: args.size,
-            width: args.size,
-            color,
-            seed: args.seed,
-        }),
-        DataSource::Folder(root) => {
-            let (named, warnings) = datasets::named_all(&FolderConfig {
+    let real = match &noise {
+        InputNoise::Real(dir) => Some(dir.as_path()),
+        InputNoise::Synthetic(_) => None,
+    };
+    let corruption = Corruption {
+        noise: match noise {
+            InputNoise::Synthetic(n) => n,
+            InputNoise::Real(_) => NoiseSpec::None,
+        },
+        clip_input: false,
+        labels,
+    };
+    let set = match &args.data {
+        DataSource::Synthetic => {
+            if let Some(dir) = real {
+                bail!(Error::usage(format!(
+                    "--noise real:{}: real noise needs the clean images as --data DIR (the \
+                     twins are matched by name)",
+                    dir.display()
+                )));
+            }
+            let images = datasets::synthetic(SyntheticConfig {
+                count: args.images,
+                height: args.size,
+                width: args.size,
+                color,
+                seed: args.seed,
+            });
+            NamedSet {
+                images,
+                noisy: None,
+                warnings: Vec::new(),
+            }
+        }
+        DataSource::Folder(root) => datasets::named_all(
+            &FolderConfig {
                 min_side: 11,
                 on_bad: args.on_bad_image,
                 seed: args.seed,
                 color,
                 ..FolderConfig::new(root)
-            })?;
-            for w in &warnings {
-                eprintln!("warning: {w}");
-            }
-            named
-        }
+            },
+            real,
+        )?,
     };
-    let (names, images): (Vec<String>, Vec<_>) = named.into_iter().unzip();
-    let corruption = Corruption {
-        noise,
-        clip_input: false,
-        labels,
-    };
-    let mut pairs = evaluation_pairs(&images, &corruption, args.seed);
+    for w in &set.warnings {
+        eprintln!("warning: {w}");
+    }
+    let mut pairs = set.pairs(&corruption, args.seed);
+    let names: Vec<String> = set.images.into_iter().map(|(n, _)| n).collect();
     if args.quantize_input {
         for p in &mut pairs {
             p.input = p.input.map(|v| (v.clamp(0.0, 1.0) * 255.0).round() / 255.0);

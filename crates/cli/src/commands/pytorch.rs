@@ -13,7 +13,11 @@ use crate::args::{ExportArgs, ImportArgs};
 
 /// Where the weights are held while they are converted: a CPU backend when the binary has one.
 fn host() -> Result<Device> {
-    let cpu = [BackendChoice::Flex, BackendChoice::Ndarray, BackendChoice::Auto];
+    let cpu = [
+        BackendChoice::Flex,
+        BackendChoice::Ndarray,
+        BackendChoice::Auto,
+    ];
     let mut last = None;
     for choice in cpu {
         match select(choice) {
@@ -38,7 +42,10 @@ pub fn run_import(args: &ImportArgs) -> Result<ExitCode> {
     check_epsilon("--norm-epsilon", args.norm_epsilon)?;
     let out = &args.out;
     let occupied = out.exists()
-        && (!out.is_dir() || std::fs::read_dir(out).map(|mut d| d.next().is_some()).unwrap_or(true));
+        && (!out.is_dir()
+            || std::fs::read_dir(out)
+                .map(|mut d| d.next().is_some())
+                .unwrap_or(true));
     if occupied {
         bail!(denoise_trainer::Error::usage(format!(
             "--out {}: exists and is not an empty folder; give a new folder",
@@ -50,7 +57,9 @@ pub fn run_import(args: &ImportArgs) -> Result<ExitCode> {
     let parent = out.parent().filter(|p| !p.as_os_str().is_empty());
     let tmp = out.with_file_name(format!(
         ".{}.import-{}",
-        out.file_name().map(|n| n.to_string_lossy()).unwrap_or_default(),
+        out.file_name()
+            .map(|n| n.to_string_lossy())
+            .unwrap_or_default(),
         std::process::id()
     ));
     if let Some(parent) = parent {
@@ -59,7 +68,9 @@ pub fn run_import(args: &ImportArgs) -> Result<ExitCode> {
         })?;
     }
     let written = std::fs::create_dir_all(&tmp)
-        .map_err(|e| denoise_trainer::Error::output(format!("cannot create {}: {e}", tmp.display())))
+        .map_err(|e| {
+            denoise_trainer::Error::output(format!("cannot create {}: {e}", tmp.display()))
+        })
         .and_then(|()| save_model(&tmp, &model, &config))
         .and_then(|()| {
             if out.is_dir() {
@@ -89,7 +100,10 @@ pub fn run_export(args: &ExportArgs) -> Result<ExitCode> {
     check_epsilon("--norm-epsilon", args.norm_epsilon)?;
     let opened = open_model(&args.checkpoint, &host()?)?;
     let constructor = export_kair(&opened.model, &args.out, args.norm_epsilon)?;
-    println!("wrote {}; in KAIR (models/network_dncnn.py):", args.out.display());
+    println!(
+        "wrote {}; in KAIR (models/network_dncnn.py):",
+        args.out.display()
+    );
     println!("  model = {constructor}");
     println!(
         "  model.load_state_dict(torch.load('{}'), strict=True)",

@@ -54,7 +54,7 @@ pub fn run(args: &TrainArgs) -> Result<ExitCode> {
             config.loss,
             config.optim.optimizer,
             config.optim.lr(),
-            config.noise,
+            config.input_noise(),
             config.labels,
         );
     }

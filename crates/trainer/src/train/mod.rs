@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use burn::module::Module;
 use burn::optim::GradientsParams;
-use denoise_data::{PairBatcher, PatchConfig, PatchSampler, evaluation_pairs};
+use denoise_data::{PairBatcher, PatchConfig, PatchSampler};
 use denoise_model::Denoiser;
 
 pub use log::{StepRow, ValidationRow};
@@ -75,7 +75,9 @@ pub fn train(
     }
     let channels = data.train[0].channels();
     let corruption = config.corruption();
-    let sampler = PatchSampler::new(
+    let val_pairs = data.validation_pairs(&corruption, config.seed);
+    let names: Vec<String> = data.validation.iter().map(|(n, _)| n.clone()).collect();
+    let mut sampler = PatchSampler::new(
         data.train,
         PatchConfig {
             patch: config.patch,
@@ -86,9 +88,9 @@ pub fn train(
         },
         corruption,
     )?;
-    let names: Vec<String> = data.validation.iter().map(|(n, _)| n.clone()).collect();
-    let val_images: Vec<_> = data.validation.into_iter().map(|(_, i)| i).collect();
-    let val_pairs = evaluation_pairs(&val_images, &corruption, config.seed);
+    if let Some(noisy) = data.train_noisy {
+        sampler = sampler.with_noisy_inputs(noisy)?;
+    }
 
     let model_config = config.model.resolve(channels, config.seed);
     checkpoint::remove_stale(run);
@@ -145,14 +147,7 @@ pub fn train(
     let lr_base = config.optim.lr();
     // A fixed probe batch, drawn far from the training stream, measured on the plain device.
     let probe_pairs: Vec<_> = (0..config.batch as u64)
-        .map(|j| {
-            corruption.make_pair(
-                sampler.clean_patch(u64::MAX - j),
-                config.seed,
-                denoise_data::seed::Domain::Evaluation,
-                u64::MAX - j,
-            )
-        })
+        .map(|j| sampler.probe_pair(u64::MAX - j))
         .collect();
     let probe = PairBatcher.try_batch(&probe_pairs, device)?;
     let probe_from = config.steps - (config.steps / 4).max(1);
