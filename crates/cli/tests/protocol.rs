@@ -2,36 +2,13 @@
 //! tools and outputs saved for `score`; `denoise` in tiles against one pass; a training batch
 //! that cannot fit refused before it starts; colour folders through train, eval, denoise and score.
 
-use crate::util::{denoise, json, ok, stderr};
-
-/// A tiny gray model trained for `steps` steps into `cwd/run`.
-fn train_tiny(cwd: &std::path::Path, steps: &str) {
-    ok(
-        &[
-            "train",
-            "--model",
-            "tiny",
-            "--steps",
-            steps,
-            "--batch",
-            "2",
-            "--patch",
-            "16",
-            "--backend",
-            "flex",
-            "--out",
-            "run",
-            "-q",
-        ],
-        cwd,
-    );
-}
+use crate::util::{denoise, json, ok, stderr, train_tiny};
 
 #[test]
 fn eval_saves_its_inputs_and_outputs_and_score_agrees() {
     let d = tempfile::tempdir().unwrap();
     let p = d.path();
-    train_tiny(p, "2");
+    train_tiny(p, "run", "2", &[]);
     std::fs::create_dir(p.join("clean")).unwrap();
     for (i, name) in ["a", "b"].iter().enumerate() {
         let img = denoise_data::Image::new(
@@ -164,30 +141,18 @@ fn colour_folders_train_evaluate_denoise_and_score_end_to_end() {
         });
         img.save(p.join(format!("photos/p{i}.png"))).unwrap();
     }
-    ok(
+    train_tiny(
+        p,
+        "run",
+        "2",
         &[
-            "train",
             "--data",
             "photos",
             "--color",
             "rgb",
             "--val-fraction",
             "0.4",
-            "--model",
-            "tiny",
-            "--steps",
-            "2",
-            "--batch",
-            "2",
-            "--patch",
-            "16",
-            "--backend",
-            "flex",
-            "--out",
-            "run",
-            "-q",
         ],
-        p,
     );
     let v = json(&ok(
         &[
@@ -231,7 +196,7 @@ fn colour_folders_train_evaluate_denoise_and_score_end_to_end() {
 fn sigterm_stops_denoising_between_tiles_and_writes_nothing() {
     let d = tempfile::tempdir().unwrap();
     let p = d.path();
-    train_tiny(p, "1");
+    train_tiny(p, "run", "1", &[]);
     // 16 megapixels in tiles of 32: far longer than the 2 s before the signal.
     image::GrayImage::from_fn(4000, 4000, |x, y| image::Luma([((x ^ y) % 256) as u8]))
         .save(p.join("big.png"))

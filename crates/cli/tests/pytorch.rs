@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::util::{denoise, json, ok, stderr};
+use crate::util::{denoise, json, ok, stderr, train_tiny};
 
 /// The fixtures written by `scripts/pytorch_fixture.py` (torch 2.15.0).
 fn fixture(name: &str) -> PathBuf {
@@ -118,33 +118,12 @@ fn images_in(cwd: &Path, dir: &str) -> Vec<Vec<f32>> {
         .collect()
 }
 
-/// Trains the `tiny` model for two steps into `cwd/out`, with `extra` flags.
-fn train(cwd: &Path, out: &str, extra: &[&str]) {
-    let base = [
-        "train",
-        "--model",
-        "tiny",
-        "--steps",
-        "2",
-        "--batch",
-        "2",
-        "--patch",
-        "16",
-        "--backend",
-        "flex",
-        "--out",
-        out,
-        "-q",
-    ];
-    ok(&[&base[..], extra].concat(), cwd);
-}
-
 #[test]
 fn an_exported_model_reads_back_to_the_same_outputs() {
     let d = tempfile::tempdir().unwrap();
     let p = d.path();
     // With batch norm: our ε (1e-5) is not KAIR's (1e-4), so export rescales γ and import undoes it.
-    train(p, "run", &["--batch-norm", "true"]);
+    train_tiny(p, "run", "2", &["--batch-norm", "true"]);
     let o = ok(&["export", "--checkpoint", "run", "--out", "kair.pth"], p);
     let said = String::from_utf8_lossy(&o.stdout);
     assert!(said.contains("model = DnCNN("), "{said}");
@@ -208,7 +187,7 @@ fn import_and_export_refuse_what_they_cannot_convert() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("--norm-epsilon"), "{}", stderr(&o));
     // KAIR's DnCNN always subtracts its output: a model trained to give the image is refused.
-    train(p, "direct", &["--no-residual"]);
+    train_tiny(p, "direct", "2", &["--no-residual"]);
     let o = denoise(&["export", "--checkpoint", "direct", "--out", "d.pth"], p);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("residual"), "{}", stderr(&o));

@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use crate::util::{denoise, json, ok, stderr};
+use crate::util::{denoise, json, ok, stderr, train_tiny};
 
 /// Five RGB photos in `clean/` and their noisy twins in `noisy/` (a fixed pattern of ±`level`
 /// levels, different per image and channel), 16-bit; `noisy/extra.png` has no clean image.
@@ -40,33 +40,25 @@ fn pairs(p: &Path, noisy: &str, level: f32) {
 }
 
 fn train(p: &Path, noisy: &str, out: &str) {
-    ok(
-        &[
-            "train",
-            "--data",
-            "clean",
-            "--color",
-            "rgb",
-            "--noise",
-            &format!("real:{noisy}"),
-            "--val-fraction",
-            "0.4",
-            "--model",
-            "tiny",
-            "--steps",
-            "2",
-            "--batch",
-            "2",
-            "--patch",
-            "16",
-            "--backend",
-            "flex",
-            "--out",
-            out,
-            "-q",
-        ],
-        p,
-    );
+    let noise = format!("real:{noisy}");
+    let data = ["--data", "clean", "--color", "rgb", "--val-fraction", "0.4"];
+    train_tiny(p, out, "2", &[&data[..], &["--noise", &noise]].concat());
+}
+
+/// `eval --checkpoint run --data clean --json` on flex, with `extra` flags.
+fn eval(p: &Path, extra: &[&str]) -> std::process::Output {
+    let base = [
+        "eval",
+        "--checkpoint",
+        "run",
+        "--data",
+        "clean",
+        "--backend",
+        "flex",
+        "--json",
+        "-q",
+    ];
+    denoise(&[&base[..], extra].concat(), p)
 }
 
 #[test]
@@ -95,22 +87,9 @@ fn real_noisy_twins_train_and_evaluate_in_colour() {
     assert_ne!(losses("run"), losses("run-b"));
 
     // eval takes the run's real noise; its inputs are the twins, saved as they are.
-    let v = json(&ok(
-        &[
-            "eval",
-            "--checkpoint",
-            "run",
-            "--data",
-            "clean",
-            "--save-inputs",
-            "inputs",
-            "--backend",
-            "flex",
-            "--json",
-            "-q",
-        ],
-        p,
-    ));
+    let o = eval(p, &["--save-inputs", "inputs"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v = json(&o);
     assert_eq!(v["images"].as_array().unwrap().len(), 5);
     for i in 0..5 {
         let load = |f: String| denoise_data::Image::load_native(&p.join(f)).unwrap();
@@ -134,22 +113,7 @@ fn real_noisy_twins_train_and_evaluate_in_colour() {
         );
     }
     // With the flag: the noise given, not the run's.
-    let flagged = json(&ok(
-        &[
-            "eval",
-            "--checkpoint",
-            "run",
-            "--data",
-            "clean",
-            "--noise",
-            "real:noisier",
-            "--backend",
-            "flex",
-            "--json",
-            "-q",
-        ],
-        p,
-    ));
+    let flagged = json(&eval(p, &["--noise", "real:noisier"]));
     assert!(flagged["input-psnr"].as_f64() < v["input-psnr"].as_f64());
 }
 
@@ -158,44 +122,9 @@ fn unmatched_twins_are_refused_or_left_out_on_request() {
     let d = tempfile::tempdir().unwrap();
     let p = d.path();
     pairs(p, "noisy", 12.0);
-    ok(
-        &[
-            "train",
-            "--model",
-            "tiny",
-            "--color",
-            "rgb",
-            "--steps",
-            "1",
-            "--batch",
-            "1",
-            "--patch",
-            "16",
-            "--backend",
-            "flex",
-            "--out",
-            "run",
-            "-q",
-        ],
-        p,
-    );
+    train_tiny(p, "run", "1", &["--color", "rgb"]);
     std::fs::remove_file(p.join("noisy/p3.png")).unwrap();
-    let eval = |extra: &[&str]| {
-        let base = [
-            "eval",
-            "--checkpoint",
-            "run",
-            "--data",
-            "clean",
-            "--noise",
-            "real:noisy",
-            "--backend",
-            "flex",
-            "--json",
-            "-q",
-        ];
-        denoise(&[&base[..], extra].concat(), p)
-    };
+    let eval = |extra: &[&str]| eval(p, &[&["--noise", "real:noisy"][..], extra].concat());
     let o = eval(&[]);
     assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
     let e = stderr(&o);

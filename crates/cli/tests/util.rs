@@ -65,3 +65,25 @@ pub fn ok(args: &[&str], cwd: &Path) -> Output {
 pub fn json(o: &Output) -> serde_json::Value {
     serde_json::from_slice(&o.stdout).expect("JSON on stdout")
 }
+
+/// Trains the `tiny` model on flex for `steps` steps of 2 patches of 16 into `cwd/out`, with
+/// `extra` flags (data, colour, noise, …); asserts that it succeeded.
+pub fn train_tiny(cwd: &Path, out: &str, steps: &str, extra: &[&str]) {
+    let base = [
+        "train",
+        "--model",
+        "tiny",
+        "--steps",
+        steps,
+        "--batch",
+        "2",
+        "--patch",
+        "16",
+        "--backend",
+        "flex",
+        "--out",
+        out,
+        "-q",
+    ];
+    ok(&[&base[..], extra].concat(), cwd);
+}

@@ -34,11 +34,27 @@ impl Datasets {
     /// The validation pairs: inputs are the noisy twins with real noise, else drawn from `seed`
     /// ([`evaluation_pairs`]).
     pub fn validation_pairs(&self, corruption: &Corruption, seed: u64) -> Vec<Pair> {
-        let clean: Vec<Image> = self.validation.iter().map(|(_, i)| i.clone()).collect();
-        match &self.validation_noisy {
-            Some(noisy) => real_noise_pairs(&clean, noisy, corruption, seed),
-            None => evaluation_pairs(&clean, corruption, seed),
-        }
+        pairs_of(
+            &self.validation,
+            self.validation_noisy.as_deref(),
+            corruption,
+            seed,
+        )
+    }
+}
+
+/// Full-image pairs of `images`: the twins `noisy` as inputs where given, else noise drawn from
+/// `seed` ([`evaluation_pairs`]).
+fn pairs_of(
+    images: &[NamedImage],
+    noisy: Option<&[Image]>,
+    corruption: &Corruption,
+    seed: u64,
+) -> Vec<Pair> {
+    let clean: Vec<Image> = images.iter().map(|(_, i)| i.clone()).collect();
+    match noisy {
+        Some(noisy) => real_noise_pairs(&clean, noisy, corruption, seed),
+        None => evaluation_pairs(&clean, corruption, seed),
     }
 }
 
@@ -56,11 +72,7 @@ impl NamedSet {
     /// Evaluation pairs of every image: the twins as inputs with real noise, else drawn from
     /// `seed` ([`evaluation_pairs`]).
     pub fn pairs(&self, corruption: &Corruption, seed: u64) -> Vec<Pair> {
-        let clean: Vec<Image> = self.images.iter().map(|(_, i)| i.clone()).collect();
-        match &self.noisy {
-            Some(noisy) => real_noise_pairs(&clean, noisy, corruption, seed),
-            None => evaluation_pairs(&clean, corruption, seed),
-        }
+        pairs_of(&self.images, self.noisy.as_deref(), corruption, seed)
     }
 }
 
