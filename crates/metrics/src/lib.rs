@@ -1,5 +1,5 @@
-//! Image-quality metrics on plain host images: PSNR, MSE, MAE, bias, SSIM, sharpness and the ghost
-//! amplitude of a two-answer target.
+//! Image-quality metrics on plain host images: PSNR, MSE, MAE, bias, SSIM, sharpness, the noise
+//! level (to read beside sharpness) and the ghost amplitude of a two-answer target.
 //!
 //! Everything here works on [`ImageRef`], a borrowed planar `f32` image `[channels, height, width]`
 //! with nominal range [0, 1]. There is no burn dependency: these are the numbers the trainer and the
@@ -11,6 +11,7 @@
 
 mod error;
 mod ghost;
+mod noise_level;
 mod psnr;
 mod sharpness;
 mod ssim;
@@ -18,6 +19,7 @@ mod view;
 
 pub use error::MetricsError;
 pub use ghost::ghost_amplitude;
+pub use noise_level::{noise_level, residual_noise};
 pub use psnr::{bias, mae, mse, psnr, psnr_from_mse};
 pub use sharpness::{
     Sharpness, blur_effect, high_frequency_ratio, laplacian_variance, sharpness_ratios, tenengrad,

@@ -6,7 +6,9 @@ pub mod tiles;
 
 use burn::tensor::{Device, Tensor};
 use denoise_data::{Image, LabelSpec, Pair, images_to_tensor};
-use denoise_metrics::{ImageRef, bias, mae, mse, psnr, psnr_from_mse, sharpness_ratios, ssim};
+use denoise_metrics::{
+    ImageRef, bias, mae, mse, psnr, psnr_from_mse, residual_noise, sharpness_ratios, ssim,
+};
 use denoise_model::Denoiser;
 use serde::{Deserialize, Serialize};
 
@@ -131,6 +133,7 @@ pub fn measure(
             bias: bias(&o, &c)?,
             mae: mae(&o, &c)?,
             sharpness: sharpness_ratios(&o, &c)?,
+            residual_noise: residual_noise(&o, &c)?,
             psnr_vs_mean: psnr_from_mse(mse(&o, &image_ref(&oracle.mean))?, 1.0)?,
             median_distance: dist.as_slice().iter().map(|&d| f64::from(d)).sum::<f64>() / n,
         },

@@ -21,6 +21,11 @@ pub struct Scores {
     pub mae: f64,
     /// Sharpness of the output relative to the clean image (1 = as sharp).
     pub sharpness: Sharpness,
+    /// Noise left in the output: Immerkær's σ̂ of output − clean (range 1), to read beside the
+    /// sharpness ratios, which residual noise inflates ([`denoise_metrics::residual_noise`]).
+    /// Records written before it existed read as 0.
+    #[serde(default)]
+    pub residual_noise: f64,
     /// PSNR of the output against the oracle conditional mean (the MSE optimum).
     pub psnr_vs_mean: f64,
     /// Mean distance of the output to the oracle median set (the L1 optima).
@@ -83,7 +88,7 @@ macro_rules! column {
 }
 
 /// Every score, in the order of every table and CSV file.
-pub const COLUMNS: [Column; 11] = [
+pub const COLUMNS: [Column; 12] = [
     column!("psnr", "PSNR", "PSNR", Fixed, 2, false, psnr),
     column!(
         "input_psnr",
@@ -132,6 +137,15 @@ pub const COLUMNS: [Column; 11] = [
         3,
         false,
         sharpness.anti_blur
+    ),
+    column!(
+        "residual_noise",
+        "residual noise σ̂",
+        "noise",
+        Scientific,
+        4,
+        false,
+        residual_noise
     ),
     column!(
         "psnr_vs_mean",
@@ -220,7 +234,7 @@ mod tests {
         for (i, c) in COLUMNS.iter().enumerate() {
             assert_eq!((c.get)(&s), 1.0 + i as f64, "{}", c.csv);
         }
-        // Each field of Scores is one column: the JSON holds the 11 numbers once each.
+        // Each field of Scores is one column: the JSON holds the 12 numbers once each.
         let json = serde_json::to_value(s).unwrap();
         let mut numbers: Vec<f64> = Vec::new();
         fn collect(v: &serde_json::Value, out: &mut Vec<f64>) {
@@ -232,7 +246,7 @@ mod tests {
         }
         collect(&json, &mut numbers);
         numbers.sort_by(f64::total_cmp);
-        assert_eq!(numbers, (1..=11).map(f64::from).collect::<Vec<_>>());
+        assert_eq!(numbers, (1..=12).map(f64::from).collect::<Vec<_>>());
     }
 
     #[test]
@@ -244,7 +258,7 @@ mod tests {
         assert_eq!(
             header,
             "psnr,input_psnr,ssim,bias,mae,tenengrad_ratio,laplacian_variance_ratio,\
-             high_frequency_ratio,anti_blur_ratio,psnr_vs_mean,median_distance"
+             high_frequency_ratio,anti_blur_ratio,residual_noise,psnr_vs_mean,median_distance"
         );
         let s = Scores {
             bias: 0.00123456789,

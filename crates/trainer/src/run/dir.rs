@@ -4,7 +4,8 @@
 //! RUN/
 //!   config.json          the record of the run, written before the first step
 //!   metrics.csv          one row per step: loss, learning rate, gradient norm, patches/s
-//!   validation.csv       one row per evaluation: PSNR, SSIM, bias, sharpness ratios, oracle distances
+//!   validation.csv       one row per evaluation: PSNR, SSIM, bias, sharpness ratios, residual
+//!                        noise, oracle distances
 //!   model.safetensors    the final weights (readable by PyTorch's safetensors)
 //!   model.json           the model config that goes with them
 //!   checkpoints/latest   the name of the newest complete checkpoint
