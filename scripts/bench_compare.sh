@@ -7,7 +7,11 @@
 # Installs the pinned PyTorch (CPU) into target/bench-venv on first use (a large download).
 # DENOISE=PATH times that denoise binary (e.g. a copy built from an older commit) instead of
 # building and timing this checkout's.
-# Usage: [ROUNDS=3] [DENOISE=PATH] scripts/bench_compare.sh [THREADS=2] [BACKEND=flex] [extra denoise bench flags...]
+# ISA=avx2 compares the AVX2 code paths on a CPU that has AVX-512 too: burn from the AVX2-only
+# build (`--no-default-features --features flex`, into target/avx2, unless DENOISE is given) and
+# PyTorch with ATEN_CPU_CAPABILITY=avx2, ONEDNN_MAX_CPU_ISA=AVX2 and MKL_ENABLE_INSTRUCTIONS=AVX2
+# (what an AVX2-only CPU such as AMD Zen 3 runs; bench_pytorch.py records the capability it ran).
+# Usage: [ROUNDS=3] [DENOISE=PATH] [ISA=native|avx2] scripts/bench_compare.sh [THREADS=2] [BACKEND=flex] [extra denoise bench flags...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 threads="${1:-2}"; backend="${2:-flex}"; shift 2 || shift $# || true
@@ -20,9 +24,21 @@ if ! "$venv/bin/python" -c "import torch; assert torch.__version__.startswith('$
   "$venv/bin/pip" install -q "torch==$torch_version" numpy
 fi
 denoise="${DENOISE:-}"
+isa="${ISA:-native}"
+torch_env=()
+case "$isa" in
+  native) ;;
+  avx2) torch_env=(ATEN_CPU_CAPABILITY=avx2 ONEDNN_MAX_CPU_ISA=AVX2 MKL_ENABLE_INSTRUCTIONS=AVX2) ;;
+  *) echo "bench_compare: ISA=$isa: use native or avx2" >&2; exit 2 ;;
+esac
 if [[ -z "$denoise" ]]; then
-  cargo build --release -q
-  denoise=target/release/denoise
+  if [[ "$isa" == avx2 ]]; then
+    cargo build --release -q --no-default-features --features flex --target-dir target/avx2
+    denoise=target/avx2/release/denoise
+  else
+    cargo build --release -q
+    denoise=target/release/denoise
+  fi
 fi
 out=target/bench; mkdir -p "$out"
 run_burn() {
@@ -31,7 +47,7 @@ run_burn() {
 }
 run_torch() {
   echo "== round $1: PyTorch $torch_version CPU ($threads threads)"
-  OMP_NUM_THREADS=$threads "$venv/bin/python" scripts/bench_pytorch.py --threads "$threads" --json "$out/pytorch.$1.json"
+  env "${torch_env[@]}" OMP_NUM_THREADS="$threads" "$venv/bin/python" scripts/bench_pytorch.py --threads "$threads" --json "$out/pytorch.$1.json"
 }
 for round in $(seq 1 "$rounds"); do
   if (( round % 2 )); then run_burn "$round" "$@"; run_torch "$round"

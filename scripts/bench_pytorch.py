@@ -20,6 +20,7 @@ Usage: bench_pytorch.py [--models tiny,dncnn-plain,dncnn] [--batch 16] [--patch 
 """
 import argparse
 import json
+import os
 import statistics
 import sys
 import time
@@ -137,7 +138,11 @@ def main():
     if args.device == "cuda":
         device_name = f"PyTorch {torch.__version__} CUDA on {torch.cuda.get_device_name(0)}"
     else:
-        device_name = f"PyTorch {torch.__version__} CPU, {args.threads} threads"
+        # The vector code ATen runs (ATEN_CPU_CAPABILITY=avx2 narrows it) and oneDNN's ceiling
+        # for convolutions (ONEDNN_MAX_CPU_ISA=AVX2), so a table says which code path it timed.
+        onednn = os.environ.get("ONEDNN_MAX_CPU_ISA", "all")
+        device_name = (f"PyTorch {torch.__version__} CPU, {args.threads} threads, ATen "
+                       f"{torch.backends.cpu.get_cpu_capability()}, oneDNN max ISA {onednn}")
     torch.set_num_threads(args.threads)
     torch.set_num_interop_threads(1)
     results = []
