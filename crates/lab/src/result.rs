@@ -45,6 +45,15 @@ pub struct RunResult {
     /// Relative spread (std / mean) over the last quarter of training of the loss on a fixed
     /// probe batch: how much the weights still move around the optimum.
     pub loss_spread: f64,
+    /// Mean over the last quarter of training of the loss on the fixed probe batch (`None` in
+    /// records written before it was kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probe_loss: Option<f64>,
+    /// Mean over the last quarter of training of how far one step moves the output on the probe
+    /// batch (root mean square over its pixels, range 1): how much the network still jumps per
+    /// step, on one scale for every loss ([`denoise_trainer::train::StepRow::probe_change`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_step: Option<f64>,
     /// Training patches per second.
     pub patches_per_s: f64,
     /// Ghost amplitude of each validation output, in the order of `final.images` (bimodal
@@ -90,6 +99,12 @@ pub fn downsample(rows: &[StepRow], max: usize) -> Vec<(u64, f64)> {
             (step, c.iter().map(|r| r.loss).sum::<f64>() / c.len() as f64)
         })
         .collect()
+}
+
+/// The mean of `value` over the rows that have it (`None` without any).
+pub fn tail_mean(rows: &[StepRow], value: impl Fn(&StepRow) -> Option<f64>) -> Option<f64> {
+    let v: Vec<f64> = rows.iter().filter_map(value).collect();
+    (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
 }
 
 /// The relative spread of the probe loss (the training loss where no probe was measured) over
@@ -156,6 +171,7 @@ mod tests {
                 lr: 1e-3,
                 grad_norm: 1.0,
                 probe_loss: None,
+                probe_change: None,
             })
             .collect()
     }

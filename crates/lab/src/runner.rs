@@ -16,7 +16,7 @@ use denoise_trainer::{Error as TrainError, ErrorKind};
 use crate::error::{Error, Result};
 use crate::plan::RunSpec;
 use crate::probes;
-use crate::result::{RunResult, SAMPLES, downsample, tail_spread};
+use crate::result::{RunResult, SAMPLES, downsample, tail_mean, tail_spread};
 use crate::shard::Shard;
 
 /// What a grid's runs tell the caller while they train: only what must be seen (warnings, a
@@ -133,6 +133,8 @@ pub fn run_one(
             .map(|v| (v.step, v.summary.mean.psnr))
             .collect(),
         loss_spread: tail_spread(&outcome.steps),
+        probe_loss: tail_mean(&outcome.steps, |r| r.probe_loss),
+        output_step: tail_mean(&outcome.steps, |r| r.probe_change),
         patches_per_s: outcome.patches_per_s,
         ghost,
         outlier_share,
@@ -179,7 +181,7 @@ pub fn run_grid(
         {
             let f = &result.final_metrics.mean;
             observer.line(&format!(
-                "[{}/{}] {:<44} PSNR {:6.2} dB  SSIM {:.4}  bias {:+.4}  sharp {:.3}  ({how}, {:.1} s)",
+                "[{}/{}] {:<44} PSNR {:6.2} dB  SSIM {:.4}  bias {:+.4}  sharp {:.3}  noise {:.4}  ({how}, {:.1} s)",
                 k + 1,
                 mine.len(),
                 spec.id,
@@ -187,6 +189,7 @@ pub fn run_grid(
                 f.ssim,
                 f.bias,
                 f.sharpness.tenengrad,
+                f.residual_noise,
                 t.elapsed().as_secs_f64()
             ));
         }

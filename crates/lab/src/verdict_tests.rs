@@ -8,6 +8,7 @@ use denoise_trainer::evaluate::{EvalSummary, ImageMetrics, Scores};
 
 use super::*;
 use crate::presets::multimodal::labels as bimodal;
+use crate::presets::optimizers::{LR_FRACTIONS, WARM};
 use crate::stats::{Interval, Replicates};
 
 const SEEDS: [u64; 3] = [0, 1, 2];
@@ -36,6 +37,7 @@ fn scores(psnr: f64, bias: f64, tenengrad: f64) -> Scores {
             high_frequency: tenengrad,
             anti_blur: tenengrad,
         },
+        residual_noise: 0.01,
         psnr_vs_mean: 30.0,
         median_distance: 0.0,
     }
@@ -80,6 +82,8 @@ fn run(
         loss_curve: Vec::new(),
         psnr_curve: Vec::new(),
         loss_spread: 0.1,
+        probe_loss: None,
+        output_step: None,
         patches_per_s: 1.0,
         ghost: Vec::new(),
         outlier_share: None,
@@ -281,29 +285,31 @@ fn label_noise_optimizers_and_clean_judge_three_ways() {
             "label-noise case {k}"
         );
 
-        // optimizers: spread(L1 + SGD) − spread(MSE + SGD) > 0 (one value per seed); the
-        // comparison with Adam is information.
+        // optimizers: ln(output step of L1 + SGD / that of MSE + SGD) > 0 (one value per seed),
+        // with the theory's ratio 1/(2 RMS r) from the MSE run's probe loss in the detail.
         let mut op = Vec::new();
         for s in SEEDS {
-            for (loss, optim, spread) in [
-                ("l1", "sgd", 1.0 + d(s)),
-                ("mse", "sgd", 1.0),
-                ("l1", "adam", 0.5),
-            ] {
-                let mut r = run("optimizers", s, &[("loss", loss), ("optim", optim)], |_| {
+            for (loss, step) in [("l1", d(s).exp()), ("mse", 1.0)] {
+                let mut r = run("optimizers", s, &[("loss", loss), ("optim", "sgd")], |_| {
                     scores(25.0, 0.0, 1.0)
                 });
-                r.loss_spread = spread;
+                r.params.adam_first = Some(WARM);
+                r.output_step = Some(step);
+                r.probe_loss = Some(0.01);
                 op.push(r);
             }
         }
         let c = verdicts(&op);
-        assert_eq!(
-            outcomes(&c),
-            vec![want, Outcome::Info],
-            "optimizers case {k}"
+        assert_eq!(outcomes(&c), vec![want], "optimizers case {k}");
+        let e = c[0].effect.as_ref().unwrap();
+        assert!((e.interval.unwrap().estimate - c0).abs() < 1e-9, "{e:?}");
+        assert!(e.eval_se.is_none());
+        // RMS r = 0.1: the theory's ratio is 1/(2 · 0.1) = 5.
+        assert!(
+            c[0].detail.contains("1/(2 RMS r) = 5.00"),
+            "{}",
+            c[0].detail
         );
-        assert!(c[0].effect.as_ref().unwrap().eval_se.is_none());
 
         // clean: PSNR(L1) − PSNR(MSE) > 0.
         let mut cl = Vec::new();
@@ -345,4 +351,62 @@ fn an_inconclusive_claim_says_how_many_seeds_would_decide_it() {
     assert!(e.show().contains("about 7 seeds"), "{}", e.show());
     let decided = Effect::new("x", e.replicates.clone(), Some(Prediction::Below(2.0)), 3);
     assert_eq!(decided.seeds_to_decide(), None);
+}
+
+/// The optimizers' full grid: warm-started plain SGD × {mse, l1} at every fraction of the default
+/// step, whose output step is `10 · lr^slope(seed)` (L1) or `lr^0.9` (MSE), and L1 + SGD with a cosine
+/// decay whose loss spread is `cosine(seed)` above the constant step's (0.1).
+fn optimizer_grid(slope: impl Fn(u64) -> f64, cosine: impl Fn(u64) -> f64) -> Vec<RunResult> {
+    let mut out = Vec::new();
+    for s in SEEDS {
+        for (loss, scale, k) in [("l1", 10.0, slope(s)), ("mse", 1.0, 0.9)] {
+            for f in LR_FRACTIONS {
+                let mut r = run("optimizers", s, &[("loss", loss), ("optim", "sgd")], |_| {
+                    scores(25.0, 0.0, 1.0)
+                });
+                r.params.adam_first = Some(WARM);
+                r.params.lr = (f != 1.0).then_some(1e-2 * f);
+                r.output_step = Some(scale * (1e-2 * f).powf(k));
+                r.probe_loss = Some(0.01);
+                out.push(r);
+            }
+        }
+        let mut cos = run("optimizers", s, &[("loss", "l1"), ("optim", "sgd")], |_| {
+            scores(25.0, 0.0, 1.0)
+        });
+        cos.params.adam_first = Some(WARM);
+        cos.params.schedule = denoise_trainer::optim::Schedule::Cosine;
+        cos.loss_spread = 0.1 + cosine(s);
+        out.push(cos);
+    }
+    out
+}
+
+#[test]
+fn the_optimizers_full_grid_judges_the_floor_and_the_decay_three_ways() {
+    // L1's slope of ln output step on ln lr against ½; the cosine decay's spread minus the
+    // constant step's against 0; MSE's slope is information.
+    let slope_cases: Cases = [(1.0, 0.05), (0.1, 0.05), (0.5, 0.3)];
+    let cosine_cases: Cases = [(-0.05, 0.01), (0.05, 0.01), (0.0, 0.05)];
+    for (k, want) in [Outcome::Pass, Outcome::Fail, Outcome::Inconclusive]
+        .into_iter()
+        .enumerate()
+    {
+        let (sc, ss) = slope_cases[k];
+        let (cc, cs) = cosine_cases[k];
+        let c = verdicts(&optimizer_grid(
+            |s| per_seed(sc, ss, s),
+            |s| per_seed(cc, cs, s),
+        ));
+        assert_eq!(
+            outcomes(&c),
+            vec![Outcome::Pass, want, Outcome::Info, want],
+            "case {k}: {c:#?}"
+        );
+        // The output step is exactly a constant times lr^slope: the fitted slope is the seeds' mean.
+        let l1 = c[1].effect.as_ref().unwrap().interval.unwrap();
+        assert!((l1.estimate - sc).abs() < 1e-9, "{l1:?}");
+        let mse = c[2].effect.as_ref().unwrap().interval.unwrap();
+        assert!((mse.estimate - 0.9).abs() < 1e-9, "{mse:?}");
+    }
 }

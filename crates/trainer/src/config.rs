@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::backend::BackendChoice;
 use crate::error::{Error, Result};
 use crate::loss::LossSpec;
-use crate::optim::{OptimSpec, Schedule};
+pub use crate::optim::OptimConfig;
 
 /// Where training images come from.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -157,41 +157,6 @@ impl ModelConfig {
     }
 }
 
-/// Optimizer settings.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case", deny_unknown_fields, default)]
-pub struct OptimConfig {
-    /// The optimizer.
-    pub optimizer: OptimSpec,
-    /// Base learning rate; `None` takes the optimizer's default.
-    pub lr: Option<f64>,
-    /// Weight decay (0 = none).
-    pub weight_decay: f64,
-    /// Clip the global gradient norm to this value.
-    pub grad_clip: Option<f64>,
-    /// Learning-rate schedule.
-    pub schedule: Schedule,
-}
-
-impl Default for OptimConfig {
-    fn default() -> Self {
-        Self {
-            optimizer: OptimSpec::Adam,
-            lr: None,
-            weight_decay: 0.0,
-            grad_clip: None,
-            schedule: Schedule::Constant,
-        }
-    }
-}
-
-impl OptimConfig {
-    /// The base learning rate.
-    pub fn lr(&self) -> f64 {
-        self.lr.unwrap_or_else(|| self.optimizer.default_lr())
-    }
-}
-
 /// Everything a training run needs; saved as `config.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields, default)]
@@ -331,6 +296,13 @@ impl TrainConfig {
             return Err(Error::usage(
                 "--eval-every and --checkpoint-every must be at least 1",
             ));
+        }
+        if let Some(f) = self.optim.adam_first
+            && !(f > 0.0 && f < 1.0)
+        {
+            return Err(Error::usage(format!(
+                "--adam-first {f}: use a fraction of the steps in (0, 1), e.g. 0.5"
+            )));
         }
         let lr = self.optim.lr();
         if !(lr > 0.0 && lr.is_finite()) {

@@ -53,3 +53,45 @@ fn resumed_run_is_bit_identical_to_an_uninterrupted_one() {
     let validation = std::fs::read_to_string(parts.path().join("validation.csv")).unwrap();
     assert_eq!(validation.lines().count(), 3, "header + steps 6 and 12");
 }
+
+#[test]
+fn a_warm_start_switches_from_adam_and_resumes_bit_identically_on_either_side() {
+    // 6 steps of Adam, then SGD with momentum (which has state to save) for 6 more.
+    let mut c = small_config();
+    c.steps = 12;
+    c.batch = 4;
+    c.patch = 16;
+    c.eval_every = 12;
+    c.checkpoint_every = 12;
+    c.optim.optimizer = "sgd:0.9".parse().unwrap();
+    c.optim.lr = Some(1e-2);
+    c.optim.adam_first = Some(0.5);
+    let whole = tempfile::tempdir().unwrap();
+    let straight = parameter_values(&run(&c, whole.path()).model);
+    let metrics = std::fs::read_to_string(whole.path().join("metrics.csv")).unwrap();
+    let lrs: Vec<&str> = metrics
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(2).unwrap())
+        .collect();
+    assert_eq!(lrs, [["1e-3"; 6], ["1e-2"; 6]].concat(), "{metrics}");
+
+    // Stopped after the switch (step 9: SGD's state saved) and exactly at it (step 6: Adam's
+    // state saved, SGD taking over at the first resumed step); the first parts' switch is at
+    // step 6 too.
+    for (steps, adam_first) in [(9, 6.0 / 9.0), (6, 0.99)] {
+        let parts = tempfile::tempdir().unwrap();
+        let mut first = c.clone();
+        first.steps = steps;
+        first.checkpoint_every = steps;
+        first.eval_every = steps;
+        first.optim.adam_first = Some(adam_first);
+        assert_eq!(first.optim.switch_step(steps), 6);
+        run(&first, parts.path());
+        let resumed = resume(&c, parts.path());
+        assert!(
+            parameter_values(&resumed.model) == straight,
+            "resuming after step {steps} changed the weights"
+        );
+    }
+}

@@ -64,6 +64,10 @@ pub struct TrainArgs {
     /// Learning-rate schedule: constant, step:<every>:<factor>, cosine.
     #[arg(long, value_name = "SPEC")]
     pub schedule: Option<Schedule>,
+    /// Warm start: train this fraction of the steps with Adam (lr 1e-3) first, then --optim
+    /// from there (e.g. 0.5: plain SGD starting near an optimum).
+    #[arg(long, value_name = "FRACTION", allow_negative_numbers = true)]
+    pub adam_first: Option<f64>,
     /// Model size.
     #[arg(long, value_enum)]
     pub model: Option<Preset>,
@@ -153,6 +157,9 @@ impl TrainArgs {
             c.optim.grad_clip = self.grad_clip;
         }
         set!(c.optim.schedule, self.schedule);
+        if self.adam_first.is_some() {
+            c.optim.adam_first = self.adam_first;
+        }
         set!(c.model.preset, self.model);
         if self.depth.is_some() {
             c.model.depth = self.depth;

@@ -172,4 +172,5 @@ case_tests! {
     bad_shard => "bad shard",
     no_seeds => "no seeds",
     zero_label_draws => "zero label draws",
+    adam_first_1 => "adam first 1",
 }

@@ -203,6 +203,11 @@ pub(super) fn cases() -> Vec<Case> {
             &["train", "--label-draws", "0", "--out", "r"],
             &["--label-draws 0", "at least 1"],
         ),
+        usage(
+            "adam first 1",
+            &["train", "--optim", "sgd", "--adam-first", "1", "--out", "r"],
+            &["--adam-first 1", "(0, 1)"],
+        ),
         Case {
             name: "malformed JSON config",
             setup: |d| write(d, "c.json", b"{ \"steps\": 3,"),

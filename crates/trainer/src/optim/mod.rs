@@ -6,6 +6,7 @@
 //! momentum. Weight decay is an L2 penalty added to the gradient for SGD, Adam and RMSProp, and
 //! decoupled for AdamW.
 
+mod config;
 pub mod grad;
 pub mod schedule;
 
@@ -18,6 +19,7 @@ use burn::optim::{AdamConfig, AdamWConfig, ModuleOptimizer, RmsPropConfig, SgdCo
 use denoise_data::spec::{SpecError, SpecKind, split_kind};
 use serde::{Deserialize, Serialize};
 
+pub use config::OptimConfig;
 pub use schedule::Schedule;
 
 /// What `--optim` accepts.

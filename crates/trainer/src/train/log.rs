@@ -24,6 +24,10 @@ pub struct StepRow {
     /// Loss of the current weights on a fixed probe batch (no training noise from sampling);
     /// measured over the last quarter of training, to show oscillation near the optimum.
     pub probe_loss: Option<f64>,
+    /// How far this step moved the output on the probe batch: the root mean square over its
+    /// pixels of the output after this step minus the output after the step before (range 1),
+    /// over the last quarter of training but its first step. The same scale whatever the loss.
+    pub probe_change: Option<f64>,
 }
 
 /// One row of `validation.csv`.
@@ -35,18 +39,23 @@ pub struct ValidationRow {
     pub summary: EvalSummary,
 }
 
-const METRICS_HEADER: &str = "step,loss,lr,grad_norm,probe_loss";
+const METRICS_HEADER: &str = "step,loss,lr,grad_norm,probe_loss,probe_change";
 
 /// Writes `metrics.csv` with `rows`.
 pub fn write_metrics(run: &RunDir, rows: &[StepRow]) -> Result<()> {
     write_atomically(&run.metrics(), |w| {
         writeln!(w, "{METRICS_HEADER}")?;
         for r in rows {
-            let probe = r.probe_loss.map(|p| format!("{p:e}")).unwrap_or_default();
+            let optional = |v: Option<f64>| v.map(|p| format!("{p:e}")).unwrap_or_default();
             writeln!(
                 w,
-                "{},{:e},{:e},{:e},{probe}",
-                r.step, r.loss, r.lr, r.grad_norm
+                "{},{:e},{:e},{:e},{},{}",
+                r.step,
+                r.loss,
+                r.lr,
+                r.grad_norm,
+                optional(r.probe_loss),
+                optional(r.probe_change)
             )?;
         }
         Ok(())
@@ -117,6 +126,7 @@ pub fn read_metrics(run: &RunDir, up_to: u64) -> Result<Vec<StepRow>> {
                 lr: parse(2)?,
                 grad_norm: parse(3)?,
                 probe_loss: f.get(4).and_then(|v| v.parse().ok()),
+                probe_change: f.get(5).and_then(|v| v.parse().ok()),
             });
         }
     }

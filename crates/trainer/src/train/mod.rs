@@ -98,13 +98,21 @@ pub fn train(
         run.root(),
         space::footprint(
             model_config.num_params() as u64 + 2 * (model_config.width * model_config.depth) as u64,
-            config.optim.optimizer.state_slots(),
+            config.optim.state_slots(),
             config.steps,
             config.steps / config.eval_every + 1,
         ),
     )?;
     let mut model = model_config.init(device).fork(&ad).train();
-    let mut optim = config.optim.optimizer.build(config.optim.weight_decay);
+    let build = |step| {
+        config
+            .optim
+            .optimizer_at(step, config.steps)
+            .build(config.optim.weight_decay)
+    };
+    let mut optim = build(0);
+    // With a warm start, the step where the second optimizer takes over (0: none).
+    let switch = config.optim.switch_step(config.steps);
     let mut start = 0u64;
     let mut elapsed_before = 0.0;
     let mut steps: Vec<StepRow> = Vec::new();
@@ -129,7 +137,8 @@ pub fn train(
                 )));
             }
             model = loaded.fork(&ad).train();
-            optim = checkpoint::load_optimizer(&dir, optim)?;
+            // The state saved is that of the optimizer of the last step done.
+            optim = checkpoint::load_optimizer(&dir, build(state.step.saturating_sub(1)))?;
             last_good = Some(dir.clone());
             start = state.step;
             elapsed_before = state.elapsed_s;
@@ -151,6 +160,10 @@ pub fn train(
         .collect();
     let probe = PairBatcher.try_batch(&probe_pairs, device)?;
     let probe_from = config.steps - (config.steps / 4).max(1);
+    // The probe output after the step before, for each step's probe change; a run resumed inside
+    // the last quarter recomputes it from the weights it resumes with (those of that step).
+    let mut previous_probe =
+        (start > probe_from).then(|| model.valid().forward(probe.input.clone()));
     observer.started(config.steps, start);
     let mut validations: Vec<ValidationRow> = Vec::new();
     let t0 = Instant::now();
@@ -190,20 +203,27 @@ pub fn train(
             ))
             .into());
         }
-        let lr = config.optim.schedule.lr_at(lr_base, step, config.steps);
+        if step == switch && switch > 0 {
+            optim = build(step);
+        }
+        let lr = config.optim.lr_at(step, config.steps);
         model = optim.step(lr, model, grads);
         // Training time ends here: the probe below is measurement, not training.
         train_secs += t_step.elapsed().as_secs_f64();
-        let probe_loss = if step >= probe_from {
+        let (probe_loss, probe_change) = if step >= probe_from {
             let out = model.valid().forward(probe.input.clone());
-            Some(f64::from(
-                config
-                    .loss
-                    .forward(out, probe.target.clone(), progress_frac)
-                    .into_scalar::<f32>(),
-            ))
+            let change = previous_probe.take().map(|before| {
+                let d = out.clone() - before;
+                f64::from((d.clone() * d).mean().into_scalar::<f32>()).sqrt()
+            });
+            previous_probe = Some(out.clone());
+            let loss = config
+                .loss
+                .forward(out, probe.target.clone(), progress_frac)
+                .into_scalar::<f32>();
+            (Some(f64::from(loss)), change)
         } else {
-            None
+            (None, None)
         };
         let done = step + 1;
         steps.push(StepRow {
@@ -212,6 +232,7 @@ pub fn train(
             lr,
             grad_norm,
             probe_loss,
+            probe_change,
         });
         let rate = (done - start) as f64 * config.batch as f64 / train_secs.max(1e-9);
         observer.step(done, loss_value, rate);
