@@ -2,7 +2,7 @@
 //! tools and outputs saved for `score`; `denoise` in tiles against one pass; a training batch
 //! that cannot fit refused before it starts; colour folders through train, eval, denoise and score.
 
-use crate::util::{denoise, json, ok, stderr, train_tiny};
+use crate::util::{denoise, eval_clean, json, ok, stderr, train_tiny};
 
 #[test]
 fn eval_saves_its_inputs_and_outputs_and_score_agrees() {
@@ -27,22 +27,12 @@ fn eval_saves_its_inputs_and_outputs_and_score_agrees() {
         .unwrap();
     }
     let eval = |extra: &[&str]| {
-        let base = [
-            "eval",
-            "--checkpoint",
-            "run",
-            "--data",
-            "clean",
-            "--noise",
-            "gaussian:25",
-            "--seed",
-            "3",
-            "--backend",
-            "flex",
-            "--json",
-            "-q",
-        ];
-        json(&ok(&[&base[..], extra].concat(), p))
+        let o = eval_clean(
+            p,
+            &[&["--noise", "gaussian:25", "--seed", "3"][..], extra].concat(),
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        json(&o)
     };
     let v = eval(&[
         "--quantize-input",

@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use crate::util::{denoise, json, ok, stderr, train_tiny};
+use crate::util::{denoise, eval_clean as eval, json, ok, stderr, train_tiny};
 
 /// Five RGB photos in `clean/` and their noisy twins in `noisy/` (a fixed pattern of ±`level`
 /// levels, different per image and channel), 16-bit; `noisy/extra.png` has no clean image.
@@ -43,22 +43,6 @@ fn train(p: &Path, noisy: &str, out: &str) {
     let noise = format!("real:{noisy}");
     let data = ["--data", "clean", "--color", "rgb", "--val-fraction", "0.4"];
     train_tiny(p, out, "2", &[&data[..], &["--noise", &noise]].concat());
-}
-
-/// `eval --checkpoint run --data clean --json` on flex, with `extra` flags.
-fn eval(p: &Path, extra: &[&str]) -> std::process::Output {
-    let base = [
-        "eval",
-        "--checkpoint",
-        "run",
-        "--data",
-        "clean",
-        "--backend",
-        "flex",
-        "--json",
-        "-q",
-    ];
-    denoise(&[&base[..], extra].concat(), p)
 }
 
 #[test]

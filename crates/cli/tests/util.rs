@@ -87,3 +87,20 @@ pub fn train_tiny(cwd: &Path, out: &str, steps: &str, extra: &[&str]) {
     ];
     ok(&[&base[..], extra].concat(), cwd);
 }
+
+/// `eval --checkpoint run --data clean --json` of the run in `cwd/run` on flex, with `extra`
+/// flags; the output as it came (for exit codes).
+pub fn eval_clean(cwd: &Path, extra: &[&str]) -> Output {
+    let base = [
+        "eval",
+        "--checkpoint",
+        "run",
+        "--data",
+        "clean",
+        "--backend",
+        "flex",
+        "--json",
+        "-q",
+    ];
+    denoise(&[&base[..], extra].concat(), cwd)
+}

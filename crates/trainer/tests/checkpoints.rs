@@ -27,14 +27,20 @@ fn saved_model_loads_with_identical_outputs_including_batch_norm_statistics() {
     a.assert_eq(&b, true);
 }
 
-#[test]
-fn resumed_run_is_bit_identical_to_an_uninterrupted_one() {
+/// Twelve steps of 4 patches of 16, evaluated and checkpointed every `every` steps.
+fn twelve_steps(every: u64) -> denoise_trainer::config::TrainConfig {
     let mut c = small_config();
     c.steps = 12;
     c.batch = 4;
     c.patch = 16;
-    c.eval_every = 6;
-    c.checkpoint_every = 6;
+    c.eval_every = every;
+    c.checkpoint_every = every;
+    c
+}
+
+#[test]
+fn resumed_run_is_bit_identical_to_an_uninterrupted_one() {
+    let c = twelve_steps(6);
     let whole = tempfile::tempdir().unwrap();
     let straight = parameter_values(&run(&c, whole.path()).model);
 
@@ -57,12 +63,7 @@ fn resumed_run_is_bit_identical_to_an_uninterrupted_one() {
 #[test]
 fn a_warm_start_switches_from_adam_and_resumes_bit_identically_on_either_side() {
     // 6 steps of Adam, then SGD with momentum (which has state to save) for 6 more.
-    let mut c = small_config();
-    c.steps = 12;
-    c.batch = 4;
-    c.patch = 16;
-    c.eval_every = 12;
-    c.checkpoint_every = 12;
+    let mut c = twelve_steps(12);
     c.optim.optimizer = "sgd:0.9".parse().unwrap();
     c.optim.lr = Some(1e-2);
     c.optim.adam_first = Some(0.5);
