@@ -116,24 +116,36 @@ impl Preset for LabelNoise {
                         }
                 })
             };
-            // The networks' excess-error ratio, for the detail: ΔMSE(L1) / ΔMSE(MSE).
-            let ratios: Vec<f64> = runs
-                .seeds()
-                .into_iter()
-                .filter_map(|s| {
-                    let excess = |loss| {
-                        let (n, c) = (get(s, loss, true)?, get(s, loss, false)?);
-                        Some(mse_of(n.final_metrics.mean.psnr) - mse_of(c.final_metrics.mean.psnr))
-                    };
-                    Some(excess(LossSpec::L1)? / excess(LossSpec::Mse)?)
-                })
-                .collect();
+            // For the detail: the networks' excess-error ratio ΔMSE(L1) / ΔMSE(MSE), and the
+            // effect the oracle's ratio predicts: L1's clean-label error plus the oracle's ratio
+            // times MSE's excess, in dB lost, minus MSE's dB lost.
+            let (mut ratios, mut predicted) = (Vec::new(), Vec::new());
+            for s in runs.seeds() {
+                let errors = |loss| {
+                    let (n, c) = (get(s, loss, true)?, get(s, loss, false)?);
+                    Some((
+                        mse_of(c.final_metrics.mean.psnr),
+                        mse_of(n.final_metrics.mean.psnr),
+                    ))
+                };
+                let (Some((l1_clean, l1_noisy)), Some((mse_clean, mse_noisy))) =
+                    (errors(LossSpec::L1), errors(LossSpec::Mse))
+                else {
+                    continue;
+                };
+                ratios.push((l1_noisy - l1_clean) / (mse_noisy - mse_clean));
+                let db = |noisy: f64, clean: f64| 10.0 * (noisy / clean).log10();
+                let l1_theory = l1_clean + oracle.ratio * (mse_noisy - mse_clean);
+                predicted.push(db(l1_theory, l1_clean) - db(mse_noisy, mse_clean));
+            }
             let detail = format!(
                 "excess-error ratio of the networks ΔMSE(L1)/ΔMSE(MSE) {:.2} (mean over seeds); the \
-                 pixel-wise oracle Var(median of {DRAWS})/Var(mean of {DRAWS}) = {:.3} ({:.3} as K → ∞)",
+                 pixel-wise oracle Var(median of {DRAWS})/Var(mean of {DRAWS}) = {:.3} ({:.3} as K → ∞), \
+                 which at these runs' errors predicts an effect of {:+.3} dB",
                 mean_sd(&ratios).0,
                 oracle.ratio,
-                asymptote
+                asymptote,
+                mean_sd(&predicted).0
             );
             let winner = if mse_wins { "MSE" } else { "L1" };
             out.push(runs.effect(

@@ -193,9 +193,11 @@ impl Preset for Optimizers {
             .any(|&s| Self::lr_slope(runs, s, LossSpec::L1).is_some());
         if swept {
             out.push(runs.effect(
-                "L1 + SGD's floor is proportional to the step: near the optimum each step moves the \
-                 output by lr · K · sign(r) / N, whose size does not shrink with the residual \
-                 (slope 1 of ln output step on ln lr; judged against ½)",
+                "L1 + SGD's floor grows with the step: near the optimum the L1 gradient is a mean of \
+                 signs, whose size does not shrink with the residual, so a constant step keeps \
+                 jumping — slope 1 of ln output step on ln lr where the minibatch's sampling noise \
+                 sets the gradient, 2 where the oscillation's own offset (∝ lr) does, 0 for a method \
+                 that settles (judged against ½)",
                 "slope of ln output step on ln lr, L1 + SGD",
                 Some(Prediction::Above(0.5)),
                 3,
