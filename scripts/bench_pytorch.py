@@ -178,7 +178,6 @@ def main():
     if args.json:
         with open(args.json + ".tmp", "w") as f:
             f.write(text)
-        import os
         os.replace(args.json + ".tmp", args.json)
     else:
         print(text)
