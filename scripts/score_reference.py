@@ -41,6 +41,15 @@ def tenengrad(gray):
     return float(np.mean((gx**2 + gy**2)[1:-1, 1:-1]))
 
 
+def immerkaer(d):
+    """Immerkaer's (1996) noise estimate of a gray plane: sqrt(pi/2)/6 * mean |d * M| over the
+    pixels whose 3x3 window lies inside (the residual noise of `denoise score`)."""
+    h, w = d.shape
+    m = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], dtype=np.float64)
+    conv = sum(m[i, j] * d[i:i + h - 2, j:j + w - 2] for i in range(3) for j in range(3))
+    return float(np.sqrt(np.pi / 2) / 6 * np.mean(np.abs(conv)))
+
+
 # ---- fixtures: the formulas of crates/cli/tests/score.rs --------------------------------------
 
 def hash_levels(h, w, seed, top):
@@ -82,6 +91,7 @@ def fixtures():
         consts[f"GRAY_{seed}_BIAS"] = float(np.mean(o - r))
         consts[f"GRAY_{seed}_BLUR"] = blur_effect(o, h_size=11)
         consts[f"GRAY_{seed}_TENENGRAD_RATIO"] = tenengrad(o) / tenengrad(r)
+        consts[f"GRAY_{seed}_RESIDUAL_NOISE"] = immerkaer(o - r)
     # B-D: 8-bit RGB, one file: channels from seeds 3, 4, 5 (output) and the scene scaled
     # (reference).
     o = np.stack([as_read(noisy_levels(H, W, s, 255), 255) for s in (3, 4, 5)], axis=-1)

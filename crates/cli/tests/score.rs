@@ -93,6 +93,7 @@ fn gray_folders_match_scikit_image_image_by_image() {
             GRAY_7_BIAS,
             GRAY_7_BLUR,
             GRAY_7_TENENGRAD_RATIO,
+            GRAY_7_RESIDUAL_NOISE,
         ),
         (
             GRAY_9_PSNR,
@@ -102,6 +103,7 @@ fn gray_folders_match_scikit_image_image_by_image() {
             GRAY_9_BIAS,
             GRAY_9_BLUR,
             GRAY_9_TENENGRAD_RATIO,
+            GRAY_9_RESIDUAL_NOISE,
         ),
     ];
     for (img, w) in s["images"].as_array().unwrap().iter().zip(want) {
@@ -113,6 +115,7 @@ fn gray_folders_match_scikit_image_image_by_image() {
         close(img, "bias", w.4, name);
         close(img, "blur-effect", w.5, name);
         close(&img["sharpness-ratio"], "tenengrad", w.6, name);
+        close(img, "residual-noise", w.7, name);
     }
     close(
         &s["mean"],

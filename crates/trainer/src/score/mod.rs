@@ -1,6 +1,7 @@
 //! Scores of any image files against reference files (`denoise score`): PSNR, SSIM, MSE, MAE,
-//! bias and every sharpness measure with its ratio to the reference, per image and their mean,
-//! with the options published protocols need (data range, gray / RGB / Y channel, border crop,
+//! bias, every sharpness measure with its ratio to the reference and the residual noise, per
+//! image and their mean, with the options published protocols need (data range, gray / RGB / Y
+//! channel, border crop,
 //! 8- and 16-bit files). No model is involved: outputs of any denoiser can be judged.
 //!
 //! Values are in units of the files' full scale (8-bit level 255 and 16-bit level 65535 are 1);
@@ -16,7 +17,9 @@ pub mod pairing;
 use std::path::{Path, PathBuf};
 
 use denoise_data::Image;
-use denoise_metrics::{MetricsError, Sharpness, SsimConfig, bias, mae, mse, psnr, ssim_with};
+use denoise_metrics::{
+    MetricsError, Sharpness, SsimConfig, bias, mae, mse, psnr, residual_noise, ssim_with,
+};
 use serde::{Deserialize, Serialize};
 
 pub use channel::ScoreChannel;
@@ -60,6 +63,10 @@ pub struct FileMetrics {
     pub blur_effect: f64,
     /// The same measures of the output over those of the reference (1 = as sharp).
     pub sharpness_ratio: Sharpness,
+    /// Immerkær's noise estimate σ̂ of the luminance of output − reference (full scale 1): the
+    /// noise left in the output, beside the sharpness measures that noise inflates.
+    #[serde(default)]
+    pub residual_noise: f64,
 }
 
 /// The scores of one image.
@@ -121,7 +128,7 @@ macro_rules! col {
 }
 
 /// The columns of `denoise score`'s table and CSV, in order.
-pub const SCORE_COLUMNS: [ScoreColumn; 13] = [
+pub const SCORE_COLUMNS: [ScoreColumn; 14] = [
     col!("psnr", "PSNR", 3, psnr),
     col!("ssim", "SSIM", 4, ssim),
     col!("mse", "MSE", 6, mse),
@@ -150,6 +157,7 @@ pub const SCORE_COLUMNS: [ScoreColumn; 13] = [
         3,
         sharpness_ratio.anti_blur
     ),
+    col!("residual-noise", "noise", 4, residual_noise),
 ];
 
 impl FileMetrics {
@@ -233,6 +241,7 @@ pub fn score_images(
         high_frequency: sharpness.high_frequency,
         blur_effect: 1.0 - sharpness.anti_blur,
         sharpness_ratio: sharpness.ratio_to(&reference_sharpness),
+        residual_noise: residual_noise(&vo, &vr).map_err(bad)?,
     };
     Ok((
         FileScores {
@@ -308,6 +317,7 @@ mod tests {
                 high_frequency: 3.5,
                 anti_blur: 0.75,
             },
+            residual_noise: 0.02,
         };
         let mut other = m;
         other.psnr += 2.0;
