@@ -246,18 +246,22 @@ pub fn base_config(scale: &Scale, data: &DataSource, seed: u64) -> TrainConfig {
     c
 }
 
-/// The runs of `presets` for every seed (seed by seed, so that an interrupted grid has whole
-/// replicates first), with runs that several presets share merged into one.
+/// The runs of `presets` for `count` seeds from `base.seed` on (each preset's
+/// [`Preset::seed_factor`] times as many for those that ask for more), seed by seed, so that an
+/// interrupted grid has whole replicates first, with runs that several presets share merged into
+/// one.
 pub fn plan(
     presets: &[&dyn Preset],
     base: &TrainConfig,
     sweep: Sweep,
-    seeds: &[u64],
+    count: usize,
 ) -> Vec<RunSpec> {
     let mut out: Vec<RunSpec> = Vec::new();
-    let bases = seeds.iter().map(|&seed| with(base, |c| c.seed = seed));
-    for base in bases {
-        for r in presets.iter().flat_map(|p| p.runs(&base, sweep)) {
+    let most = presets.iter().map(|p| p.seed_factor()).max().unwrap_or(1) * count;
+    for (k, seed) in seeds(base.seed, most).into_iter().enumerate() {
+        let base = with(base, |c| c.seed = seed);
+        let these = presets.iter().filter(|p| k < p.seed_factor() * count);
+        for r in these.flat_map(|p| p.runs(&base, sweep)) {
             match out.iter_mut().find(|o| o.id == r.id) {
                 Some(o) => {
                     for e in r.experiments {
@@ -284,7 +288,12 @@ mod tests {
     #[test]
     fn all_shares_identical_runs_and_ids_are_unique() {
         let base = base_config(&Scale::QUICK, &DataSource::Synthetic, 0);
-        let one = plan(&PRESETS, &base, Sweep::Quick, &[0]);
+        let all_one = plan(&PRESETS, &base, Sweep::Quick, 1);
+        let one: Vec<RunSpec> = all_one
+            .iter()
+            .filter(|r| r.params.seed == 0)
+            .cloned()
+            .collect();
         let total: usize = PRESETS
             .iter()
             .map(|p| p.runs(&base, Sweep::Quick).len())
@@ -302,21 +311,32 @@ mod tests {
         );
         assert_eq!(shared.params.eps, Some(0.0), "the ε sweep's value is kept");
 
-        // Replicates: every cell once per seed, seed by seed, ids unique, seeds recorded.
-        let runs = plan(&PRESETS, &base, Sweep::Quick, &seeds(7, 3));
-        assert_eq!(runs.len(), 3 * one.len());
+        // Replicates: every cell once per seed, seed by seed, ids unique, seeds recorded; then
+        // label-noise alone (its seed factor 3) on the seeds after them, its clean-label
+        // baselines tagged with it alone.
+        let seven = with(&base, |c| c.seed = 7);
+        let runs = plan(&PRESETS, &seven, Sweep::Quick, 3);
+        let label_noise = crate::presets::LabelNoise.runs(&base, Sweep::Quick).len();
+        assert_eq!(runs.len(), 3 * one.len() + 6 * label_noise);
         let mut ids: Vec<&str> = runs.iter().map(|r| r.id.as_str()).collect();
         ids.sort();
         ids.dedup();
         assert_eq!(ids.len(), runs.len());
-        for (k, chunk) in runs.chunks(one.len()).enumerate() {
+        let (whole, extra) = runs.split_at(3 * one.len());
+        for (k, chunk) in whole.chunks(one.len()).enumerate() {
             for r in chunk {
                 assert_eq!(r.params.seed, 7 + k as u64);
                 assert_eq!(r.config.seed, 7 + k as u64);
             }
         }
+        for (k, chunk) in extra.chunks(label_noise).enumerate() {
+            for r in chunk {
+                assert_eq!(r.params.seed, 10 + k as u64);
+                assert_eq!(r.experiments, vec!["label-noise"]);
+            }
+        }
         // The full grid sweeps more.
-        let full = plan(&PRESETS, &base, Sweep::Full, &[0]);
-        assert!(full.len() > one.len());
+        let full = plan(&PRESETS, &base, Sweep::Full, 1);
+        assert!(full.len() > all_one.len());
     }
 }

@@ -117,6 +117,14 @@ impl Replicates {
         self.image_se.push(None);
     }
 
+    /// Adds a seed whose effect is one number computed from its validation images (a ratio of
+    /// sums, say), with the standard error over those images that `se` gives
+    /// ([`jackknife_se`]).
+    pub fn push_estimate(&mut self, seed: u64, value: f64, se: f64) {
+        self.per_seed.push((seed, value));
+        self.image_se.push(Some(se));
+    }
+
     /// The values, in seed order.
     pub fn values(&self) -> Vec<f64> {
         self.per_seed.iter().map(|&(_, v)| v).collect()
@@ -147,6 +155,23 @@ impl Default for Replicates {
     fn default() -> Self {
         Self::new()
     }
+}
+
+/// The jackknife standard error of a statistic of `n` validation images: `leave_out(i)` is the
+/// statistic without image `i`; the error is √((n − 1)/n · Σ (θ₍ᵢ₎ − θ̄)²) (Efron & Tibshirani,
+/// *An Introduction to the Bootstrap*, eq. 11.5). For the mean it is exactly sd/√n. `None`
+/// below two images or where a leave-one-out value is not finite.
+pub fn jackknife_se(n: usize, leave_out: impl Fn(usize) -> f64) -> Option<f64> {
+    if n < 2 {
+        return None;
+    }
+    let theta: Vec<f64> = (0..n).map(leave_out).collect();
+    if theta.iter().any(|t| !t.is_finite()) {
+        return None;
+    }
+    let mean = theta.iter().sum::<f64>() / n as f64;
+    let ss: f64 = theta.iter().map(|t| (t - mean).powi(2)).sum();
+    Some(((n as f64 - 1.0) / n as f64 * ss).sqrt())
 }
 
 #[cfg(test)]
@@ -196,5 +221,24 @@ mod tests {
         let mut v = Replicates::new();
         v.push_value(0, 1.0);
         assert!(v.eval_se().is_none());
+        v.push_estimate(1, 2.0, 0.5);
+        assert!((v.eval_se().unwrap() - 0.5).abs() < 1e-12);
+    }
+
+    #[test]
+    fn the_jackknife_of_a_mean_is_its_standard_error() {
+        // For the mean the jackknife gives sd/√n exactly: values 1, 2, 4, 9 have sd
+        // √(38/3) = 3.559 (deviations −3, −2, 0, 5 from the mean 4), se 1.780.
+        let x = [1.0, 2.0, 4.0, 9.0];
+        let mean_without = |i: usize| {
+            let rest: Vec<f64> = (0..4).filter(|&j| j != i).map(|j| x[j]).collect();
+            rest.iter().sum::<f64>() / 3.0
+        };
+        let se = jackknife_se(4, mean_without).unwrap();
+        let (_, sd) = mean_sd(&x);
+        assert!((se - sd / 2.0).abs() < 1e-12, "{se} vs {}", sd / 2.0);
+        assert!((se - (38f64 / 3.0).sqrt() / 2.0).abs() < 1e-12);
+        assert!(jackknife_se(1, |_| 1.0).is_none());
+        assert!(jackknife_se(3, |i| if i == 1 { f64::NAN } else { 1.0 }).is_none());
     }
 }

@@ -204,6 +204,14 @@ pub enum SeedValue {
     Images(Vec<f64>),
     /// One number for the seed.
     Value(f64),
+    /// One number for the seed computed from its validation images, with its standard error over
+    /// them (the evaluation noise).
+    Estimate {
+        /// The seed's value.
+        value: f64,
+        /// Its standard error over the validation images.
+        se: f64,
+    },
 }
 
 /// The runs of one preset among a grid's results, and the claims made from them.
@@ -250,6 +258,7 @@ impl<'a> PresetRuns<'a> {
             match f(seed) {
                 Some(SeedValue::Images(v)) if !v.is_empty() => reps.push_images(seed, &v),
                 Some(SeedValue::Value(v)) => reps.push_value(seed, v),
+                Some(SeedValue::Estimate { value, se }) => reps.push_estimate(seed, value, se),
                 _ => {}
             }
         }

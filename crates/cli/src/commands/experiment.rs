@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::Result;
-use denoise_lab::plan::{RunSpec, Scale, base_config, plan, seeds};
+use denoise_lab::plan::{RunSpec, Scale, base_config, plan};
 use denoise_lab::presets::Selection;
 use denoise_lab::report;
 use denoise_lab::runner::run_grid;
@@ -119,12 +119,7 @@ pub fn run(args: &ExperimentArgs) -> Result<ExitCode> {
     base.backend = selected.backend;
     base.validate()?;
     let count = args.seeds.map_or(scale.seeds, usize::from);
-    let specs = plan(
-        &selection.presets(),
-        &base,
-        scale.sweep,
-        &seeds(base.seed, count),
-    );
+    let specs = plan(&selection.presets(), &base, scale.sweep, count);
     let out = args
         .grid
         .out

@@ -29,6 +29,12 @@ pub trait Preset: Sync {
     /// Its runs for one seed, from the base config of the grid (each tagged with
     /// [`Preset::name`]), with its sweeps as fine as `sweep` says.
     fn runs(&self, base: &TrainConfig, sweep: Sweep) -> Vec<RunSpec>;
+    /// How many times the grid's seed count this preset trains (1 unless a claim's seed noise is
+    /// large next to its effect and its runs are cheap): with `--seeds S` from `--seed F` its
+    /// seeds are F, F + 1, …, F + factor·S − 1.
+    fn seed_factor(&self) -> usize {
+        1
+    }
     /// Its claims, judged on its runs of every seed.
     fn claims(&self, runs: &PresetRuns<'_>) -> Vec<Claim>;
     /// Charts of its own for the report: one per claim, the measurement with its intervals beside
