@@ -58,7 +58,7 @@ impl Scale {
         sweep: Sweep::Quick,
     };
     /// The default on a CPU: runs 4× the quick runs' steps on patches of 32 (about 7× their
-    /// work), the full sweeps, five seeds: about an hour and a quarter on 2 cores.
+    /// work), the full sweeps, five seeds: about 85 minutes on 2 cores.
     pub const CPU: Scale = Scale {
         steps: 800,
         patch: 32,
