@@ -15,7 +15,8 @@ pub struct Series {
     pub markers: bool,
     /// Draw dashed (a theory line).
     pub dashed: bool,
-    /// Draw the points without a line between them (categories, not a sweep).
+    /// Draw the points without a line between them (categories, not a sweep); a dashed series
+    /// so marked is drawn as a short dashed bar at each point (a theory value per category).
     pub unjoined: bool,
 }
 

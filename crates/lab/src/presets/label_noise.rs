@@ -233,10 +233,10 @@ impl Preset for LabelNoise {
                 },
                 Series {
                     unjoined: true,
-                    markers: true,
                     ..Series::theory("oracle: ln Var(median)/Var(mean)", oracle)
                 },
-                Series::theory("0", vec![(0.0, 0.0), (1.0, 0.0)]),
+                // Wider than the categories, so that their points sit inside the chart.
+                Series::theory("0", vec![(-0.5, 0.0), (1.5, 0.0)]),
             ],
         }]
     }

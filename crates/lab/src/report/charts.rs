@@ -126,7 +126,18 @@ pub fn line_chart(title: &str, x_desc: &str, y_desc: &str, series: &[Series]) ->
                 .copied()
                 .filter(|p| p.1.is_finite())
                 .collect();
-            if s.dashed {
+            if s.dashed && s.unjoined {
+                // A theory value per category: a short dashed bar at each point.
+                let half = 0.12 * (x1 - x0);
+                let ticks = pts.iter().flat_map(|&(x, y)| {
+                    DashedLineSeries::new(vec![(x - half, y), (x + half, y)], 6, 4, style)
+                });
+                chart
+                    .draw_series(ticks)
+                    .map_err(plot_err)?
+                    .label(s.name.as_str())
+                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], style));
+            } else if s.dashed {
                 chart
                     .draw_series(DashedLineSeries::new(pts.clone(), 6, 4, style))
                     .map_err(plot_err)?
