@@ -63,7 +63,8 @@ pub struct ExperimentArgs {
     pub quick: bool,
     /// Replicates: every grid cell is trained with S consecutive seeds (both arms of each
     /// comparison share each seed) and every claim is judged on its 95 % interval over them.
-    /// Default 5 (with --quick too); 1 gives no interval (every claim INCONCLUSIVE).
+    /// Default 5 (with --quick too); 1 gives no interval (every claim INCONCLUSIVE). The
+    /// label-noise preset trains 3 × S seeds (its effect has the grid's largest seed noise).
     #[arg(long, value_name = "S", value_parser = clap::value_parser!(u16).range(1..=100))]
     pub seeds: Option<u16>,
     /// Grid settings.
