@@ -98,19 +98,16 @@ fn log_ratio(a: &[f64], b: &[f64], left_out: Option<usize>) -> Option<f64> {
 /// The claim's effect on `seed`: the log of the networks' excess-error ratio, ln(ΔMSE(L1) /
 /// ΔMSE(MSE)), where ΔMSE is the squared error a loss's noisy-label run adds over its clean-label
 /// run of the same seed, summed over the validation images; with its jackknife standard error
-/// over the images. `None` when a run is missing or an excess is not positive (no ratio).
-pub(crate) fn excess_log_ratio(
-    runs: &PresetRuns<'_>,
-    seed: u64,
-    spec: LabelSpec,
-) -> Option<SeedValue> {
+/// over the images, as `(value, se)`. `None` when a run is missing or an excess is not positive
+/// (no ratio).
+fn excess_log_ratio(runs: &PresetRuns<'_>, seed: u64, spec: LabelSpec) -> Option<(f64, f64)> {
     let (l1, mse) = per_image(runs, seed, spec, |s| mse_of(s.psnr))?;
     let value = log_ratio(&l1, &mse, None)?;
     let se = jackknife_se(l1.len(), |i| {
         log_ratio(&l1, &mse, Some(i)).unwrap_or(f64::NAN)
     })
     .unwrap_or(0.0);
-    Some(SeedValue::Estimate { value, se })
+    Some((value, se))
 }
 
 /// The oracle of `labels`: Var(median of K) / Var(mean of K).
@@ -195,7 +192,10 @@ impl Preset for LabelNoise {
                 }),
                 3,
                 &detail,
-                |seed| excess_log_ratio(runs, seed, spec),
+                |seed| {
+                    excess_log_ratio(runs, seed, spec)
+                        .map(|(value, se)| SeedValue::Estimate { value, se })
+                },
             ));
         }
         out
@@ -207,8 +207,7 @@ impl Preset for LabelNoise {
             let spec: LabelSpec = spelled(labels);
             let mut r = Replicates::new();
             for seed in runs.seeds() {
-                if let Some(SeedValue::Estimate { value, se }) = excess_log_ratio(runs, seed, spec)
-                {
+                if let Some((value, se)) = excess_log_ratio(runs, seed, spec) {
                     r.push_estimate(seed, value, se);
                 }
             }

@@ -1,8 +1,8 @@
 //! Scores of any image files against reference files (`denoise score`): PSNR, SSIM, MSE, MAE,
 //! bias, every sharpness measure with its ratio to the reference and the residual noise, per
 //! image and their mean, with the options published protocols need (data range, gray / RGB / Y
-//! channel, border crop,
-//! 8- and 16-bit files). No model is involved: outputs of any denoiser can be judged.
+//! channel, border crop, 8- and 16-bit files). No model is involved: outputs of any denoiser can
+//! be judged.
 //!
 //! Values are in units of the files' full scale (8-bit level 255 and 16-bit level 65535 are 1);
 //! `data_range` is given in levels of the reference file (255 for 8-bit, 65535 for 16-bit files
