@@ -1,11 +1,12 @@
 //! The backward step of the 3×3 convolution on the host: the output gradient prepared once
 //! ([`OutputGradient`]: masked by the fused ReLU, padded, summed for the bias), the input gradient
 //! (the convolution with the flipped, transposed kernel, direct or Winograd) and the weight
-//! gradient (register tiles over a channel-last copy of the input when the input channels are a
-//! multiple of 32, tiles over output channels for at most four input channels, nine faer matrix
-//! products per block otherwise). The weight gradient's blocks are fixed and summed in block
-//! order: bit-identical results on any number of threads; the two kinds of tiles give the same
-//! sums on AVX2 and AVX-512.
+//! gradient (under AVX2, Winograd's where the forward pass takes it: `winograd_weights`; else
+//! register tiles over a channel-last copy of the input when the input channels are a multiple
+//! of 32, tiles over output channels for at most four input channels, nine faer matrix products
+//! per block otherwise). The weight gradient's blocks are fixed and summed in block order:
+//! bit-identical results on any number of threads; the two kinds of tiles give the same sums on
+//! AVX2 and AVX-512.
 
 use faer::linalg::matmul::matmul;
 use faer::{Accum, MatMut, MatRef, Par};
@@ -18,6 +19,7 @@ use super::layout::{
 use super::micro::{Block, Isa};
 use super::narrow_weights::{self, NarrowWeights, grad_channel_last};
 use super::weight_tiles::{ChannelLast, Handles, WeightTiles};
+use super::{winograd, winograd_weights};
 use crate::fast_path::check_len;
 
 /// The same for the weight gradient, whose output is only `c_out × c_in` per tap: longer blocks
@@ -113,9 +115,10 @@ pub fn weight_gradient(x: &[f32], grad: &[f32], g: &Geometry) -> Vec<f32> {
     OutputGradient::new(grad, None, false, g).weight_gradient(x, g)
 }
 
-/// [`weight_gradient`] from the padded output gradient: register tiles over the channel-last
-/// input ([`WeightTiles`]) or over output channels ([`NarrowWeights`]) where they apply on `isa`,
-/// else nine matrix products per block (faer).
+/// [`weight_gradient`] from the padded output gradient: Winograd's F(2×2, 3×3) where
+/// `winograd::applies_to_weights` (with [`Isa::Best`] only), else register tiles over the
+/// channel-last input ([`WeightTiles`]) or over output channels ([`NarrowWeights`]) where they
+/// apply on `isa`, else nine matrix products per block (faer).
 pub(super) fn weight_gradient_of_padded(
     x: &[f32],
     gp: &Padded,
@@ -124,6 +127,12 @@ pub(super) fn weight_gradient_of_padded(
 ) -> Vec<f32> {
     check_len("conv3x3", "input", x.len(), g.input_len());
     let (c_in, c_out, h, w) = (g.c_in, g.c_out, g.height, g.width);
+    if isa == Isa::Best && winograd::applies_to_weights(g) {
+        let sum = winograd_weights::weight_gradient(&Padded::new(x, g, c_in), gp, g);
+        return weight_entries(c_out, c_in)
+            .map(|(o, i, k, _)| sum[tap_index(o, i, k, c_out, c_in)])
+            .collect();
+    }
     let (pw, plane) = (g.padded_width(), g.plane());
     let blocks = g.blocks(WEIGHT_BLOCK_COLUMNS);
     let items: Vec<(usize, usize, usize)> = (0..g.batch)

@@ -13,8 +13,8 @@
 //! (`conv3x3::weight_tiles`) on AVX-512 with channel counts in multiples of 32, else nine faer
 //! matrix products per block.
 //!
-//! Layers with at least `winograd::MIN_CHANNELS` channels on both sides take Winograd's
-//! F(2×2, 3×3) instead for the forward pass and the input gradient (`conv3x3::winograd`).
+//! Layers with at least `winograd::min_channels` channels on both sides (32 under AVX2, 64
+//! otherwise) take Winograd's F(2×2, 3×3) instead for the forward pass and the input gradient (`conv3x3::winograd`).
 //!
 //! Work is split into blocks of whole rows of one image. Each output value is one fixed sequence
 //! of multiply-adds whatever the blocks; the weight gradient's blocks are fixed (independent of

@@ -6,7 +6,7 @@ use super::chain::{Layer, inference};
 use super::direct::{convolve, forward, forward_activated};
 use super::layout::{Geometry, Padded, taps};
 use super::micro::Isa;
-use super::winograd;
+use super::{winograd, winograd_weights};
 use crate::testing::{on_threads, values};
 
 /// A sum computed in f64 with the sum of the magnitudes of its terms and their count, so a
@@ -92,6 +92,9 @@ fn geometries() -> Vec<Geometry> {
         g(2, 64, 72, 18, 17),
         // Winograd: odd height, c_out not a multiple of the tiles' 8 channels.
         g(1, 64, 65, 5, 3),
+        // 32 → 32 (`tiny`): Winograd under AVX2 (`DENOISE_SIMD=avx2` on an AVX-512 CPU), direct
+        // with AVX-512.
+        g(2, 32, 32, 7, 10),
     ]
 }
 
@@ -221,24 +224,61 @@ fn weight_and_bias_gradients_match_the_definition(isa: Isa) {
             "{isa:?}: weight gradient differs from the kernel it runs"
         );
         assert_eq!((dw.len(), db.len()), (g.weight_len(), g.c_out));
-        // dw[o][c][k] = Σ_{i,y,x} dy[i][o][y][x] · x[i][c][y + ky − 1][x + kx − 1];
         // db[o] = Σ_{i,y,x} dy[i][o][y][x]
-        let mut exact: Vec<Exact> = (0..g.weight_len()).map(|_| Exact::default()).collect();
         let mut bias: Vec<Exact> = (0..g.c_out).map(|_| Exact::default()).collect();
-        for ((i, o, y, xx), d) in pixels(&g, g.c_out).zip(&dy) {
+        for ((_, o, _, _), d) in pixels(&g, g.c_out).zip(&dy) {
             bias[o].add(*d, 1.0);
-            for c in 0..g.c_in {
-                for k in 0..9 {
-                    let v = at(&x, &g, g.c_in, (i, c, y, xx), tap(k));
-                    exact[(o * g.c_in + c) * 9 + k].add(*d, v);
-                }
-            }
         }
+        let exact = exact_weight_gradient(&x, &dy, &g);
         for (index, (e, got)) in exact.iter().zip(&dw).enumerate() {
             e.assert_close(*got, &format!("{isa:?} {g:?} weight gradient {index}"));
         }
         for (o, (e, got)) in bias.iter().zip(&db).enumerate() {
             e.assert_close(*got, &format!("{g:?} bias gradient {o}"));
+        }
+    }
+}
+
+/// `dw[o][c][k] = Σ_{i,y,x} dy[i][o][y][x] · x[i][c][y + ky − 1][x + kx − 1]` in f64, in the
+/// weight's order `[c_out, c_in, 3, 3]`.
+fn exact_weight_gradient(x: &[f32], dy: &[f32], g: &Geometry) -> Vec<Exact> {
+    let mut exact: Vec<Exact> = (0..g.weight_len()).map(|_| Exact::default()).collect();
+    for ((i, o, y, xx), d) in pixels(g, g.c_out).zip(dy) {
+        for c in 0..g.c_in {
+            for k in 0..9 {
+                let v = at(x, g, g.c_in, (i, c, y, xx), tap(k));
+                exact[(o * g.c_in + c) * 9 + k].add(*d, v);
+            }
+        }
+    }
+    exact
+}
+
+/// Winograd's weight gradient, which only AVX2 takes, against the definition on any CPU (its
+/// transforms give the same values at every SIMD width): odd width and height, channels not a
+/// multiple of 8, 32 and 64 channels.
+#[test]
+fn winograd_weight_gradient_matches_the_definition() {
+    let wide = geometries()
+        .into_iter()
+        .filter(|g| g.c_in >= 32 && g.c_out >= 32);
+    for (n, g) in wide.enumerate() {
+        let x = values(g.input_len(), 1500 + n as u64);
+        let dy = values(g.output_len(), 1600 + n as u64);
+        let xp = Padded::new(&x, &g, g.c_in);
+        let gp = Padded::new(&dy, &g.transposed(), g.c_out);
+        let taps = on_threads(2, || winograd_weights::weight_gradient(&xp, &gp, &g));
+        assert!(
+            taps == on_threads(1, || winograd_weights::weight_gradient(&xp, &gp, &g)),
+            "{g:?}: Winograd's weight gradient depends on the thread count"
+        );
+        let exact = exact_weight_gradient(&x, &dy, &g);
+        for (o, c, k) in
+            (0..g.c_out).flat_map(|o| (0..g.c_in).flat_map(move |c| (0..9).map(move |k| (o, c, k))))
+        {
+            let got = taps[(k * g.c_out + o) * g.c_in + c];
+            exact[(o * g.c_in + c) * 9 + k]
+                .assert_close(got, &format!("{g:?} Winograd weight gradient {o},{c},{k}"));
         }
     }
 }
@@ -356,10 +396,21 @@ fn instruction_sets_give_identical_sums() {
                 let got = convolve(&xp, &taps, None, false, &g, isa);
                 assert!(got == forward, "{isa:?} {g:?}: forward differs");
             }
-            if g.c_in.is_multiple_of(32) || g.c_in <= 4 {
+            if (g.c_in.is_multiple_of(32) || g.c_in <= 4)
+                && (isa != Isa::Best || !winograd::applies_to_weights(&g))
+            {
                 let got = grad.weight_gradient_on(isa, &x, &g);
                 assert!(got == weight, "{isa:?} {g:?}: weight gradient differs");
             }
         }
+    }
+}
+
+#[test]
+fn winograd_takes_32_channel_layers_under_avx2_only() {
+    // AVX2's 8 lanes: from 32 channels; AVX-512 (16), NEON (4) and scalar code (1): from 64.
+    assert_eq!(winograd::min_channels(8), 32);
+    for lanes in [1, 4, 16] {
+        assert_eq!(winograd::min_channels(lanes), 64, "{lanes} lanes");
     }
 }

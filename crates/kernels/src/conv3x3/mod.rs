@@ -4,8 +4,9 @@
 //! (narrow matrix products) and the input gradient with a direct loop; together they cost about
 //! four times the forward pass. Here all three (forward, input gradient, weight gradient) are
 //! register-tiled SIMD loops over a zero-padded input ([`kernel`]: `layout.rs`, `direct.rs`,
-//! `chain.rs`, `backward.rs`); on layers with 64 channels or more on both sides the forward pass and the input gradient run as Winograd F(2×2, 3×3)
-//! (2.25× fewer multiply-adds, `winograd`). They are registered with burn as a
+//! `chain.rs`, `backward.rs`); on layers with 64 channels or more on both sides (32 or more
+//! under AVX2) the forward pass and the input gradient run as Winograd F(2×2, 3×3) (2.25× fewer
+//! multiply-adds, `winograd`), and under AVX2 the weight gradient too (`winograd_weights`). They are registered with burn as a
 //! backend extension ([`Conv3x3Ops`]) for flex and for autodiff over flex, whose backward step
 //! ([`Conv3x3Gradients`], with the fused ReLU's) runs on flex; [`inference`] runs a whole chain
 //! of layers in one call.
@@ -27,6 +28,7 @@ mod narrow_weights;
 pub use micro::{SIMD_VAR, isa_name};
 mod weight_tiles;
 mod winograd;
+mod winograd_weights;
 
 /// The host kernels on plain f32 buffers, without burn (for benchmarks and tests): the direct
 /// forward pass (`direct.rs`), inference through a chain of layers (`chain.rs`), and the backward

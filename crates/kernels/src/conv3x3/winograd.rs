@@ -12,8 +12,10 @@
 //! rounding alone (the kernel tests hold both to the same bound against sums in f64).
 //!
 //! It serves the forward pass and the input gradient (a convolution with the flipped, transposed
-//! kernel) of layers with at least [`MIN_CHANNELS`] channels on both sides, in training and in
-//! inference; the weight gradient stays direct (`conv3x3::weight_tiles`).
+//! kernel) of layers with at least [`min_channels`] channels on both sides (32 under AVX2, 64
+//! otherwise), in training and in inference; the weight gradient stays direct
+//! (`conv3x3::weight_tiles`). So a 32-channel layer's sums differ between an AVX2 and an
+//! AVX-512 CPU by rounding; on one CPU code path they are always the same.
 //!
 //! Work is split into fixed blocks of tile rows of one image, independent of the thread count,
 //! and each output is one fixed sequence of operations: the same input gives bit-identical
@@ -24,6 +26,8 @@ use std::cell::RefCell;
 use rayon::prelude::*;
 
 use super::layout::{Geometry, Padded, padded_row_blocks, row_blocks};
+use pulp::{Simd, WithSimd};
+
 use super::micro::{Block, Isa, MR, Products, TileColumns, pack_matrices};
 
 /// About how many 2×2 output tiles one work item covers (whole tile rows): the item's
@@ -32,17 +36,49 @@ use super::micro::{Block, Isa, MR, Products, TileColumns, pack_matrices};
 /// (forward pass, median ms): 48 tiles 10.2, 120 tiles 10.8, 240 tiles 10.4, direct 11.3.
 const TILES_PER_BLOCK: usize = 48;
 
-/// Fewest input and output channels for the Winograd path. Its transforms cost in proportion to
-/// the channels and its products to their square, so it pays off on wide layers only: at 64 → 64
-/// channels it ran 8–17 % faster than the direct convolution, at 32 → 32 (`tiny`) 10–30 % slower
-/// (alternated runs of the forward pass on 16 × 40 × 40 images).
-pub(super) const MIN_CHANNELS: usize = 64;
+/// Fewest input and output channels for the Winograd path, by the lanes of the SIMD code the
+/// kernels run with. Its transforms cost in proportion to the channels and its products to their
+/// square, so it pays off where the direct convolution's register tiles are slow next to the
+/// transforms. With AVX-512 (16 lanes, 32 registers) the direct tiles win at 32 → 32 channels
+/// (`tiny`: 1.8 against 2.3–2.5 ms per forward pass) and lose at 64 → 64 (8–17 %); with AVX2 (8
+/// lanes, 16 registers: 8 × 1-vector tiles) Winograd wins at 32 → 32 too (2.9–3.0 against 3.6–3.7
+/// ms, and 2.9 against 3.7 for the input gradient). Kernel bench, 16 × 40 × 40 images, 2 threads
+/// (BENCHMARKS.md, "Winograd for 32-channel layers on AVX2"). NEON and scalar code keep 64: not
+/// measured.
+pub(super) fn min_channels(lanes: usize) -> usize {
+    if lanes == 8 { 32 } else { 64 }
+}
 
-/// Whether the Winograd path is taken for this geometry: at least [`MIN_CHANNELS`] on both sides
-/// (the first and last layers of a denoiser, with 1 or 3 channels on one side, and narrow
-/// models stay direct).
+/// Whether the weight gradient takes Winograd's path (`conv3x3::winograd_weights`) for this
+/// geometry: where [`applies`] does, under AVX2 only. There the direct weight gradient took 3.1
+/// ms at 32 → 32 channels and 11.3 at 64 → 64, Winograd's 2.5 and 6.5–6.8; with AVX-512 the
+/// direct tiles run near the FMA peak and Winograd only matched them at 64 channels (6.7–6.9
+/// against 6.7–6.8 ms), so AVX-512 keeps its sums (kernel bench, 16 × 40 × 40 images, 2
+/// threads).
+pub(super) fn applies_to_weights(g: &Geometry) -> bool {
+    best_lanes() == 8 && applies(g)
+}
+
+/// The lanes of [`Isa::Best`]'s SIMD code (read once).
+fn best_lanes() -> usize {
+    struct Lanes;
+    impl WithSimd for Lanes {
+        type Output = usize;
+        #[inline(always)]
+        fn with_simd<S: Simd>(self, _: S) -> usize {
+            S::F32_LANES
+        }
+    }
+    static LANES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *LANES.get_or_init(|| Isa::Best.dispatch(Lanes).unwrap_or(1))
+}
+
+/// Whether the Winograd path is taken for this geometry: at least [`min_channels`] on both sides
+/// for the instruction set the kernels run with (the first and last layers of a denoiser, with 1
+/// or 3 channels on one side, and narrow models stay direct). Only [`Isa::Best`] takes it.
 pub(super) fn applies(g: &Geometry) -> bool {
-    g.c_in >= MIN_CHANNELS && g.c_out >= MIN_CHANNELS
+    let min = min_channels(best_lanes());
+    g.c_in >= min && g.c_out >= min
 }
 
 /// `G a` for three values `a`: `(a₀, (a₀ + a₁ + a₂)/2, (a₀ − a₁ + a₂)/2, a₂)`.
@@ -119,8 +155,6 @@ fn run(
     row_stride: usize,
 ) {
     let (c_in, c_out, h, w) = (g.c_in, g.c_out, g.height, g.width);
-    let (pw, plane) = (g.padded_width(), g.plane());
-    let ph = h + 2;
     let (tiles_y, tiles_x) = (h.div_ceil(2), w.div_ceil(2));
     let tile_rows = tile_rows(g);
     let blocks = tiles_y.div_ceil(tile_rows);
@@ -147,60 +181,13 @@ fn run(
                 let stride = tiles.div_ceil(tile) * tile;
                 v.resize(16 * c_in * stride, 0.0);
                 m.resize(16 * c_out * stride, 0.0);
-                // V_ξ[c][t] for every tile of the block, a tile row at a time: Bᵀ d over whole
-                // padded rows (contiguous), then · B over each tile's columns, whose even and
-                // odd entries are read as pairs; both are element-wise loops that vectorise.
-                let len = 2 * tiles_x + 2;
-                let mut t = [(); 4].map(|_| vec![0.0f32; len]);
-                let (mut even, mut odd) = (vec![0.0f32; tiles_x + 1], vec![0.0f32; tiles_x + 1]);
-                let zeros = vec![0.0f32; pw];
-                for c in 0..c_in {
-                    let src = &image[c * plane..][..plane];
-                    for ty in 0..rows_here {
-                        let y0 = 2 * (ty0 + ty);
-                        let row = |r: usize| match src.get((y0 + r) * pw..) {
-                            Some(rest) if y0 + r < ph => &rest[..pw],
-                            _ => &zeros[..],
-                        };
-                        let (d0, d1, d2, d3) = (row(0), row(1), row(2), row(3));
-                        let [t0, t1, t2, t3] = &mut t;
-                        let rows = d0.iter().zip(d1).zip(d2.iter().zip(d3));
-                        let outs = t0
-                            .iter_mut()
-                            .zip(t1.iter_mut())
-                            .zip(t2.iter_mut().zip(t3.iter_mut()));
-                        for (((a, b), (c, d)), ((t0, t1), (t2, t3))) in rows.zip(outs) {
-                            *t0 = a - c;
-                            *t1 = b + c;
-                            *t2 = c - b;
-                            *t3 = b - d;
-                        }
-                        let base = ty * tiles_x;
-                        for (r, t) in t.iter().enumerate() {
-                            // Even and odd columns apart, then contiguous combinations.
-                            let (pairs, _) = t.as_chunks::<2>();
-                            for ((e, o), p) in even.iter_mut().zip(odd.iter_mut()).zip(pairs) {
-                                *e = p[0];
-                                *o = p[1];
-                            }
-                            let (e0, e1) = (&even[..tiles_x], &even[1..=tiles_x]);
-                            let (o0, o1) = (&odd[..tiles_x], &odd[1..=tiles_x]);
-                            let at = |j: usize| ((4 * r + j) * c_in + c) * stride + base;
-                            for ((v, a), b) in v[at(0)..][..tiles_x].iter_mut().zip(e0).zip(e1) {
-                                *v = a - b;
-                            }
-                            for ((v, a), b) in v[at(1)..][..tiles_x].iter_mut().zip(o0).zip(e1) {
-                                *v = a + b;
-                            }
-                            for ((v, a), b) in v[at(2)..][..tiles_x].iter_mut().zip(e1).zip(o0) {
-                                *v = a - b;
-                            }
-                            for ((v, a), b) in v[at(3)..][..tiles_x].iter_mut().zip(o0).zip(o1) {
-                                *v = a - b;
-                            }
-                        }
-                    }
-                }
+                isa.dispatch(InputTransform {
+                    image,
+                    v,
+                    g,
+                    rows: (ty0, rows_here),
+                    stride,
+                });
                 // M_ξ = U_ξ V_ξ by the convolution's register tiles with one tap.
                 for xi in 0..16 {
                     isa.dispatch(Products {
@@ -218,56 +205,184 @@ fn run(
                         },
                     });
                 }
-                // Aᵀ M A a tile row at a time, element-wise over the row's tiles, then the two
-                // output columns of each tile interleaved into the output rows.
-                let mut sums = [[(); 4]; 2].map(|r| r.map(|_| vec![0.0f32; tiles_x]));
-                for (o, dst) in planes.iter_mut().enumerate() {
-                    let bias = bias.map_or(0.0, |b| b[o]);
-                    for ty in 0..rows_here {
-                        let base = ty * tiles_x;
-                        let run = |r: usize, s: usize| {
-                            &m[((4 * r + s) * c_out + o) * stride + base..][..tiles_x]
-                        };
-                        // Aᵀ m: rows (m₀ + m₁ + m₂, m₁ − m₂ − m₃), per column s.
-                        for s in 0..4 {
-                            let (m0, m1, m2, m3) = (run(0, s), run(1, s), run(2, s), run(3, s));
-                            let [s0, s1] = &mut sums;
-                            for ((((s0, s1), m0), (m1, m2)), m3) in s0[s]
-                                .iter_mut()
-                                .zip(s1[s].iter_mut())
-                                .zip(m0)
-                                .zip(m1.iter().zip(m2))
-                                .zip(m3)
-                            {
-                                *s0 = m0 + m1 + m2;
-                                *s1 = m1 - m2 - m3;
-                            }
-                        }
-                        // (Aᵀ m) A: columns (s₀ + s₁ + s₂, s₁ − s₂ − s₃), interleaved into the
-                        // two output rows of the tile row (plus bias, then ReLU).
-                        let activate = |v: f32| {
-                            let v = v + bias;
-                            if relu { v.max(0.0) } else { v }
-                        };
-                        for (a, s) in sums.iter().enumerate() {
-                            let y = 2 * ty + a;
-                            if 2 * ty0 + y >= h {
-                                continue;
-                            }
-                            let row = &mut dst[y * row_stride..][..w];
-                            let (pairs, last) = row.as_chunks_mut::<2>();
-                            for (k, pair) in pairs.iter_mut().enumerate() {
-                                let (s0, s1, s2, s3) = (s[0][k], s[1][k], s[2][k], s[3][k]);
-                                pair[0] = activate(s0 + s1 + s2);
-                                pair[1] = activate(s1 - s2 - s3);
-                            }
-                            if let Some(out) = last.first_mut() {
-                                let k = w / 2;
-                                *out = activate(s[0][k] + s[1][k] + s[2][k]);
-                            }
-                        }
-                    }
-                }
+                isa.dispatch(OutputTransform {
+                    m,
+                    planes: &mut planes,
+                    activation: (bias, relu),
+                    g,
+                    rows: (ty0, rows_here),
+                    stride,
+                    row_stride,
+                });
             });
         });
+}
+
+/// `V_ξ = Bᵀ d B` for the tile rows `rows` (first, count) of one padded image, into `v`
+/// (`[16][c_in][stride]`). A [`WithSimd`] op so that its element-wise loops are compiled for the
+/// instruction set the kernels run with (the workspace builds for baseline x86-64); adds and
+/// subtracts only, so every width gives the same values.
+pub(super) struct InputTransform<'a> {
+    /// One padded image (`c_in` planes).
+    pub image: &'a [f32],
+    /// The transformed tiles, `[16][c_in][stride]`.
+    pub v: &'a mut [f32],
+    /// The convolution's geometry.
+    pub g: &'a Geometry,
+    /// The tile rows: the first, and how many.
+    pub rows: (usize, usize),
+    /// Elements per row of `v` (at least the tiles of `rows`).
+    pub stride: usize,
+}
+
+impl WithSimd for InputTransform<'_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, _: S) {
+        let Self {
+            image,
+            v,
+            g,
+            rows: (ty0, rows_here),
+            stride,
+        } = self;
+        let (c_in, tiles_x) = (g.c_in, g.width.div_ceil(2));
+        let (pw, plane, ph) = (g.padded_width(), g.plane(), g.height + 2);
+        // V_ξ[c][t] for every tile of the block, a tile row at a time: Bᵀ d over whole
+        // padded rows (contiguous), then · B over each tile's columns, whose even and
+        // odd entries are read as pairs; both are element-wise loops that vectorise.
+        let len = 2 * tiles_x + 2;
+        let mut t = [(); 4].map(|_| vec![0.0f32; len]);
+        let (mut even, mut odd) = (vec![0.0f32; tiles_x + 1], vec![0.0f32; tiles_x + 1]);
+        let zeros = vec![0.0f32; pw];
+        for c in 0..c_in {
+            let src = &image[c * plane..][..plane];
+            for ty in 0..rows_here {
+                let y0 = 2 * (ty0 + ty);
+                let row = |r: usize| match src.get((y0 + r) * pw..) {
+                    Some(rest) if y0 + r < ph => &rest[..pw],
+                    _ => &zeros[..],
+                };
+                let (d0, d1, d2, d3) = (row(0), row(1), row(2), row(3));
+                let [t0, t1, t2, t3] = &mut t;
+                let rows = d0.iter().zip(d1).zip(d2.iter().zip(d3));
+                let outs = t0
+                    .iter_mut()
+                    .zip(t1.iter_mut())
+                    .zip(t2.iter_mut().zip(t3.iter_mut()));
+                for (((a, b), (c, d)), ((t0, t1), (t2, t3))) in rows.zip(outs) {
+                    *t0 = a - c;
+                    *t1 = b + c;
+                    *t2 = c - b;
+                    *t3 = b - d;
+                }
+                let base = ty * tiles_x;
+                for (r, t) in t.iter().enumerate() {
+                    // Even and odd columns apart, then contiguous combinations.
+                    let (pairs, _) = t.as_chunks::<2>();
+                    for ((e, o), p) in even.iter_mut().zip(odd.iter_mut()).zip(pairs) {
+                        *e = p[0];
+                        *o = p[1];
+                    }
+                    let (e0, e1) = (&even[..tiles_x], &even[1..=tiles_x]);
+                    let (o0, o1) = (&odd[..tiles_x], &odd[1..=tiles_x]);
+                    let at = |j: usize| ((4 * r + j) * c_in + c) * stride + base;
+                    for ((v, a), b) in v[at(0)..][..tiles_x].iter_mut().zip(e0).zip(e1) {
+                        *v = a - b;
+                    }
+                    for ((v, a), b) in v[at(1)..][..tiles_x].iter_mut().zip(o0).zip(e1) {
+                        *v = a + b;
+                    }
+                    for ((v, a), b) in v[at(2)..][..tiles_x].iter_mut().zip(e1).zip(o0) {
+                        *v = a - b;
+                    }
+                    for ((v, a), b) in v[at(3)..][..tiles_x].iter_mut().zip(o0).zip(o1) {
+                        *v = a - b;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `Aᵀ M A` plus bias, then ReLU if asked, for the tile rows `rows` (first, count) of one work
+/// item, from the products `m` (`[16][c_out][stride]`) into `planes` (one slice per output
+/// plane, rows `row_stride` apart). A [`WithSimd`] op for the reason [`InputTransform`] is.
+struct OutputTransform<'a, 'p> {
+    m: &'a [f32],
+    planes: &'a mut [&'p mut [f32]],
+    activation: (Option<&'a [f32]>, bool),
+    g: &'a Geometry,
+    rows: (usize, usize),
+    stride: usize,
+    row_stride: usize,
+}
+
+impl WithSimd for OutputTransform<'_, '_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, _: S) {
+        let Self {
+            m,
+            planes,
+            activation: (bias, relu),
+            g,
+            rows: (ty0, rows_here),
+            stride,
+            row_stride,
+        } = self;
+        let (c_out, h, w) = (g.c_out, g.height, g.width);
+        let tiles_x = w.div_ceil(2);
+        // Aᵀ M A a tile row at a time, element-wise over the row's tiles, then the two
+        // output columns of each tile interleaved into the output rows.
+        let mut sums = [[(); 4]; 2].map(|r| r.map(|_| vec![0.0f32; tiles_x]));
+        for (o, dst) in planes.iter_mut().enumerate() {
+            let bias = bias.map_or(0.0, |b| b[o]);
+            for ty in 0..rows_here {
+                let base = ty * tiles_x;
+                let run =
+                    |r: usize, s: usize| &m[((4 * r + s) * c_out + o) * stride + base..][..tiles_x];
+                // Aᵀ m: rows (m₀ + m₁ + m₂, m₁ − m₂ − m₃), per column s.
+                for s in 0..4 {
+                    let (m0, m1, m2, m3) = (run(0, s), run(1, s), run(2, s), run(3, s));
+                    let [s0, s1] = &mut sums;
+                    for ((((s0, s1), m0), (m1, m2)), m3) in s0[s]
+                        .iter_mut()
+                        .zip(s1[s].iter_mut())
+                        .zip(m0)
+                        .zip(m1.iter().zip(m2))
+                        .zip(m3)
+                    {
+                        *s0 = m0 + m1 + m2;
+                        *s1 = m1 - m2 - m3;
+                    }
+                }
+                // (Aᵀ m) A: columns (s₀ + s₁ + s₂, s₁ − s₂ − s₃), interleaved into the
+                // two output rows of the tile row (plus bias, then ReLU).
+                let activate = |v: f32| {
+                    let v = v + bias;
+                    if relu { v.max(0.0) } else { v }
+                };
+                for (a, s) in sums.iter().enumerate() {
+                    let y = 2 * ty + a;
+                    if 2 * ty0 + y >= h {
+                        continue;
+                    }
+                    let row = &mut dst[y * row_stride..][..w];
+                    let (pairs, last) = row.as_chunks_mut::<2>();
+                    for (k, pair) in pairs.iter_mut().enumerate() {
+                        let (s0, s1, s2, s3) = (s[0][k], s[1][k], s[2][k], s[3][k]);
+                        pair[0] = activate(s0 + s1 + s2);
+                        pair[1] = activate(s1 - s2 - s3);
+                    }
+                    if let Some(out) = last.first_mut() {
+                        let k = w / 2;
+                        *out = activate(s[0][k] + s[1][k] + s[2][k]);
+                    }
+                }
+            }
+        }
+    }
 }
