@@ -226,15 +226,22 @@ pub(super) fn weight_gradient_of_padded(
             partial
         })
         .collect();
-    let mut sum = vec![0.0f32; 9 * c_out * c_in];
-    for partial in &partials {
+    let sum = sum_in_order(&partials, 9 * c_out * c_in);
+    weight_entries(c_out, c_in)
+        .map(|(o, i, k, _)| sum[tap_index(o, i, k, c_out, c_in)])
+        .collect()
+}
+
+/// The work items' partial sums (`len` values each) added in item order, so that the result does
+/// not depend on which thread computed which item.
+pub(super) fn sum_in_order(partials: &[Vec<f32>], len: usize) -> Vec<f32> {
+    let mut sum = vec![0.0f32; len];
+    for partial in partials {
         for (s, p) in sum.iter_mut().zip(partial) {
             *s += p;
         }
     }
-    weight_entries(c_out, c_in)
-        .map(|(o, i, k, _)| sum[tap_index(o, i, k, c_out, c_in)])
-        .collect()
+    sum
 }
 
 /// The input as the weight gradient reads it.

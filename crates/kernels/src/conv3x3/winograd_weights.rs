@@ -18,6 +18,7 @@ use faer::{Accum, MatMut, MatRef, Par};
 use pulp::{Simd, WithSimd};
 use rayon::prelude::*;
 
+use super::backward::sum_in_order;
 use super::layout::{Geometry, Padded};
 use super::micro::Isa;
 use super::winograd::InputTransform;
@@ -93,13 +94,7 @@ pub(super) fn weight_gradient(xp: &Padded, gp: &Padded, g: &Geometry) -> Vec<f32
             partial
         })
         .collect();
-    let mut sum = vec![0.0f32; 16 * c_out * c_in];
-    for partial in &partials {
-        for (s, p) in sum.iter_mut().zip(partial) {
-            *s += p;
-        }
-    }
-    fold_to_taps(&sum, c_out * c_in)
+    fold_to_taps(&sum_in_order(&partials, 16 * c_out * c_in), c_out * c_in)
 }
 
 /// `Gᵀ u` for four values `u`: `(u₀ + (u₁ + u₂)/2, (u₁ − u₂)/2, (u₁ + u₂)/2 + u₃)`.
