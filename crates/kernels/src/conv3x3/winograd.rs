@@ -13,8 +13,9 @@
 //!
 //! It serves the forward pass and the input gradient (a convolution with the flipped, transposed
 //! kernel) of layers with at least [`min_channels`] channels on both sides (32 under AVX2, 64
-//! otherwise), in training and in inference; the weight gradient stays direct
-//! (`conv3x3::weight_tiles`). So a 32-channel layer's sums differ between an AVX2 and an
+//! otherwise), in training and in inference; under AVX2 the weight gradient of those layers too,
+//! as this pass's adjoint ([`applies_to_weights`], `conv3x3::winograd_weights`), else it stays
+//! direct (`conv3x3::weight_tiles`). So a 32-channel layer's sums differ between an AVX2 and an
 //! AVX-512 CPU by rounding; on one CPU code path they are always the same.
 //!
 //! Work is split into fixed blocks of tile rows of one image, independent of the thread count,
@@ -23,11 +24,10 @@
 
 use std::cell::RefCell;
 
+use pulp::{Simd, WithSimd};
 use rayon::prelude::*;
 
 use super::layout::{Geometry, Padded, padded_row_blocks, row_blocks};
-use pulp::{Simd, WithSimd};
-
 use super::micro::{Block, Isa, MR, Products, TileColumns, pack_matrices};
 
 /// About how many 2×2 output tiles one work item covers (whole tile rows): the item's
