@@ -256,12 +256,21 @@ fn exact_weight_gradient(x: &[f32], dy: &[f32], g: &Geometry) -> Vec<Exact> {
 
 /// Winograd's weight gradient, which only AVX2 takes, against the definition on any CPU (its
 /// transforms give the same values at every SIMD width): odd width and height, channels not a
-/// multiple of 8, 32 and 64 channels.
+/// multiple of 8, 32 and 64 channels; and a tall image of 1,051 tile rows of 2 tiles, which
+/// makes two work items of 10 and 1 blocks of 100 tile rows (the last one short).
 #[test]
 fn winograd_weight_gradient_matches_the_definition() {
+    let tall = Geometry {
+        batch: 1,
+        c_in: 32,
+        c_out: 33,
+        height: 2101,
+        width: 3,
+    };
     let wide = geometries()
         .into_iter()
-        .filter(|g| g.c_in >= 32 && g.c_out >= 32);
+        .filter(|g| g.c_in >= 32 && g.c_out >= 32)
+        .chain([tall]);
     for (n, g) in wide.enumerate() {
         let x = values(g.input_len(), 1500 + n as u64);
         let dy = values(g.output_len(), 1600 + n as u64);

@@ -10,8 +10,9 @@
 //! dimension (the pixels) suits a matrix product. Output tiles that reach past the image read
 //! the output gradient's zero border, so they add nothing.
 //!
-//! Work items are fixed blocks of tile rows of one image, each with its own `[16][c_out][c_in]`
-//! partial, summed in item order: bit-identical results on any number of threads.
+//! Work items are fixed runs of whole blocks of tile rows of one image, each adding its blocks'
+//! products into its own `[16][c_out][c_in]` partial in block order; the partials are summed in
+//! item order: bit-identical results on any number of threads.
 
 use faer::linalg::matmul::matmul;
 use faer::{Accum, MatMut, MatRef, Par};
@@ -31,7 +32,13 @@ use super::winograd::InputTransform;
 /// 800 KiB each.
 const TILES_PER_BLOCK: usize = 200;
 
-/// Tile rows per work item for `g`: about [`TILES_PER_BLOCK`] tiles.
+/// About how many tiles one work item covers, in blocks of [`TILES_PER_BLOCK`] whose products
+/// it adds into its one partial: it bounds the partials (one `[16][c_out][c_in]` each) by the
+/// image size over this, so they stay small next to the activations (8 per 256 × 256 image; 1
+/// per 40 × 40 training patch). Fixed, so the sums do not depend on the thread count.
+const TILES_PER_ITEM: usize = 2048;
+
+/// Tile rows per block for `g`: about [`TILES_PER_BLOCK`] tiles.
 fn tile_rows(g: &Geometry) -> usize {
     (TILES_PER_BLOCK / g.width.div_ceil(2).max(1)).max(1)
 }
@@ -48,49 +55,54 @@ pub(super) fn weight_gradient(xp: &Padded, gp: &Padded, g: &Geometry) -> Vec<f32
     let (c_in, c_out) = (g.c_in, g.c_out);
     let (tiles_y, tiles_x) = (g.height.div_ceil(2), g.width.div_ceil(2));
     let rows = tile_rows(g);
+    // Whole blocks per item: about TILES_PER_ITEM tiles.
+    let item_rows = rows * (TILES_PER_ITEM / (rows * tiles_x).max(1)).max(1);
     let items: Vec<(usize, usize)> = (0..g.batch)
-        .flat_map(|i| (0..tiles_y).step_by(rows).map(move |ty0| (i, ty0)))
+        .flat_map(|i| (0..tiles_y).step_by(item_rows).map(move |ty| (i, ty)))
         .collect();
     let partials: Vec<Vec<f32>> = items
         .into_par_iter()
-        .map(|(i, ty0)| {
-            let rows_here = rows.min(tiles_y - ty0);
-            let tiles = rows_here * tiles_x;
+        .map(|(i, item_ty)| {
             let mut partial = vec![0.0f32; 16 * c_out * c_in];
-            SCRATCH.with(|scratch| {
-                let (v, dy) = &mut *scratch.borrow_mut();
-                v.resize(16 * c_in * tiles, 0.0);
-                dy.resize(16 * c_out * tiles, 0.0);
-                Isa::Best.dispatch(InputTransform {
-                    image: xp.image(i),
-                    v,
-                    g,
-                    rows: (ty0, rows_here),
-                    stride: tiles,
+            let item_end = (item_ty + item_rows).min(tiles_y);
+            for ty0 in (item_ty..item_end).step_by(rows) {
+                let rows_here = rows.min(item_end - ty0);
+                let tiles = rows_here * tiles_x;
+                SCRATCH.with(|scratch| {
+                    let (v, dy) = &mut *scratch.borrow_mut();
+                    v.resize(16 * c_in * tiles, 0.0);
+                    dy.resize(16 * c_out * tiles, 0.0);
+                    Isa::Best.dispatch(InputTransform {
+                        image: xp.image(i),
+                        v,
+                        g,
+                        rows: (ty0, rows_here),
+                        stride: tiles,
+                    });
+                    Isa::Best.dispatch(GradientTransform {
+                        image: gp.image(i),
+                        dy,
+                        g,
+                        rows: (ty0, rows_here),
+                    });
+                    for (xi, dst) in partial.chunks_exact_mut(c_out * c_in).enumerate() {
+                        let lhs = MatRef::from_row_major_slice_with_stride(
+                            &dy[xi * c_out * tiles..],
+                            c_out,
+                            tiles,
+                            tiles,
+                        );
+                        let rhs = MatRef::from_column_major_slice_with_stride(
+                            &v[xi * c_in * tiles..],
+                            tiles,
+                            c_in,
+                            tiles,
+                        );
+                        let dst = MatMut::from_row_major_slice_mut(dst, c_out, c_in);
+                        matmul(dst, Accum::Add, lhs, rhs, 1.0f32, Par::Seq);
+                    }
                 });
-                Isa::Best.dispatch(GradientTransform {
-                    image: gp.image(i),
-                    dy,
-                    g,
-                    rows: (ty0, rows_here),
-                });
-                for (xi, dst) in partial.chunks_exact_mut(c_out * c_in).enumerate() {
-                    let lhs = MatRef::from_row_major_slice_with_stride(
-                        &dy[xi * c_out * tiles..],
-                        c_out,
-                        tiles,
-                        tiles,
-                    );
-                    let rhs = MatRef::from_column_major_slice_with_stride(
-                        &v[xi * c_in * tiles..],
-                        tiles,
-                        c_in,
-                        tiles,
-                    );
-                    let dst = MatMut::from_row_major_slice_mut(dst, c_out, c_in);
-                    matmul(dst, Accum::Replace, lhs, rhs, 1.0f32, Par::Seq);
-                }
-            });
+            }
             partial
         })
         .collect();
