@@ -126,13 +126,21 @@ pub(super) fn weight_gradient_of_padded(
     isa: Isa,
 ) -> Vec<f32> {
     check_len("conv3x3", "input", x.len(), g.input_len());
+    let (c_in, c_out) = (g.c_in, g.c_out);
+    let sum = if isa == Isa::Best && winograd::applies_to_weights(g) {
+        winograd_weights::weight_gradient(&Padded::new(x, g, c_in), gp, g)
+    } else {
+        direct_tap_sums(x, gp, g, isa)
+    };
+    weight_entries(c_out, c_in)
+        .map(|(o, i, k, _)| sum[tap_index(o, i, k, c_out, c_in)])
+        .collect()
+}
+
+/// The direct weight gradient as `[9][c_out][c_in]` sums: the tiles or faer's products of
+/// [`weight_gradient_of_padded`], per block, summed in block order.
+fn direct_tap_sums(x: &[f32], gp: &Padded, g: &Geometry, isa: Isa) -> Vec<f32> {
     let (c_in, c_out, h, w) = (g.c_in, g.c_out, g.height, g.width);
-    if isa == Isa::Best && winograd::applies_to_weights(g) {
-        let sum = winograd_weights::weight_gradient(&Padded::new(x, g, c_in), gp, g);
-        return weight_entries(c_out, c_in)
-            .map(|(o, i, k, _)| sum[tap_index(o, i, k, c_out, c_in)])
-            .collect();
-    }
     let (pw, plane) = (g.padded_width(), g.plane());
     let blocks = g.blocks(WEIGHT_BLOCK_COLUMNS);
     let items: Vec<(usize, usize, usize)> = (0..g.batch)
@@ -226,10 +234,7 @@ pub(super) fn weight_gradient_of_padded(
             partial
         })
         .collect();
-    let sum = sum_in_order(&partials, 9 * c_out * c_in);
-    weight_entries(c_out, c_in)
-        .map(|(o, i, k, _)| sum[tap_index(o, i, k, c_out, c_in)])
-        .collect()
+    sum_in_order(&partials, 9 * c_out * c_in)
 }
 
 /// The work items' partial sums (`len` values each) added in item order, so that the result does

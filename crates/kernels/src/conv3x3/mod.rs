@@ -6,10 +6,10 @@
 //! register-tiled SIMD loops over a zero-padded input ([`kernel`]: `layout.rs`, `direct.rs`,
 //! `chain.rs`, `backward.rs`); on layers with 64 channels or more on both sides (32 or more
 //! under AVX2) the forward pass and the input gradient run as Winograd F(2×2, 3×3) (2.25× fewer
-//! multiply-adds, `winograd`), and under AVX2 the weight gradient too (`winograd_weights`). They are registered with burn as a
-//! backend extension ([`Conv3x3Ops`]) for flex and for autodiff over flex, whose backward step
-//! ([`Conv3x3Gradients`], with the fused ReLU's) runs on flex; [`inference`] runs a whole chain
-//! of layers in one call.
+//! multiply-adds, `winograd`), and under AVX2 the weight gradient too (`winograd_weights`). They
+//! are registered with burn as a backend extension ([`Conv3x3Ops`]) for flex and for autodiff
+//! over flex, whose backward step ([`Conv3x3Gradients`], with the fused ReLU's) runs on flex;
+//! [`inference`] runs a whole chain of layers in one call.
 //!
 //! [`forward`] is what the models call: it takes this path for a 3×3, stride-1, padding-1,
 //! ungrouped f32 convolution on a flex device, and burn's own `Conv2d::forward` everywhere else

@@ -280,11 +280,7 @@ impl WithSimd for InputTransform<'_> {
                 let base = ty * tiles_x;
                 for (r, t) in t.iter().enumerate() {
                     // Even and odd columns apart, then contiguous combinations.
-                    let (pairs, _) = t.as_chunks::<2>();
-                    for ((e, o), p) in even.iter_mut().zip(odd.iter_mut()).zip(pairs) {
-                        *e = p[0];
-                        *o = p[1];
-                    }
+                    split_even_odd(t, &mut even, &mut odd);
                     let (e0, e1) = (&even[..tiles_x], &even[1..=tiles_x]);
                     let (o0, o1) = (&odd[..tiles_x], &odd[1..=tiles_x]);
                     let at = |j: usize| ((4 * r + j) * c_in + c) * stride + base;
@@ -303,6 +299,17 @@ impl WithSimd for InputTransform<'_> {
                 }
             }
         }
+    }
+}
+
+/// The even entries of `t` into `even` and the odd ones into `odd`, as many pairs as the shorter
+/// of the three holds (inlined, so it runs with the instruction set of the op that calls it).
+#[inline(always)]
+pub(super) fn split_even_odd(t: &[f32], even: &mut [f32], odd: &mut [f32]) {
+    let (pairs, _) = t.as_chunks::<2>();
+    for ((e, o), p) in even.iter_mut().zip(odd.iter_mut()).zip(pairs) {
+        *e = p[0];
+        *o = p[1];
     }
 }
 

@@ -22,10 +22,10 @@ use rayon::prelude::*;
 use super::backward::sum_in_order;
 use super::layout::{Geometry, Padded};
 use super::micro::Isa;
-use super::winograd::InputTransform;
+use super::winograd::{InputTransform, split_even_odd};
 
-/// About how many 2×2 tiles one work item covers (whole tile rows): the inner dimension of its
-/// 16 products. Longer products and fewer partials won on AVX2 (kernel bench, `DENOISE_SIMD=avx2`,
+/// About how many 2×2 tiles one block covers (whole tile rows): the inner dimension of its 16
+/// products. Longer products and fewer partials won on AVX2 (kernel bench, `DENOISE_SIMD=avx2`,
 /// 16 × 40 × 40 images, two alternated rounds, ms per weight gradient): 96 tiles 3.05 / 3.06
 /// (32 channels) and 8.29 / 8.23 (64), 200 tiles 2.57 / 2.48 and 6.48 / 6.75, 400 tiles 2.49 /
 /// 2.48 and 7.24 / 6.89. At 64 channels the block's transformed input and output gradient take
@@ -65,11 +65,11 @@ pub(super) fn weight_gradient(xp: &Padded, gp: &Padded, g: &Geometry) -> Vec<f32
         .map(|(i, item_ty)| {
             let mut partial = vec![0.0f32; 16 * c_out * c_in];
             let item_end = (item_ty + item_rows).min(tiles_y);
-            for ty0 in (item_ty..item_end).step_by(rows) {
-                let rows_here = rows.min(item_end - ty0);
-                let tiles = rows_here * tiles_x;
-                SCRATCH.with(|scratch| {
-                    let (v, dy) = &mut *scratch.borrow_mut();
+            SCRATCH.with(|scratch| {
+                let (v, dy) = &mut *scratch.borrow_mut();
+                for ty0 in (item_ty..item_end).step_by(rows) {
+                    let rows_here = rows.min(item_end - ty0);
+                    let tiles = rows_here * tiles_x;
                     v.resize(16 * c_in * tiles, 0.0);
                     dy.resize(16 * c_out * tiles, 0.0);
                     Isa::Best.dispatch(InputTransform {
@@ -101,8 +101,8 @@ pub(super) fn weight_gradient(xp: &Padded, gp: &Padded, g: &Geometry) -> Vec<f32
                         let dst = MatMut::from_row_major_slice_mut(dst, c_out, c_in);
                         matmul(dst, Accum::Add, lhs, rhs, 1.0f32, Par::Seq);
                     }
-                });
-            }
+                }
+            });
             partial
         })
         .collect();
@@ -182,11 +182,7 @@ impl WithSimd for GradientTransform<'_> {
                 }
                 let base = ty * tiles_x;
                 for (r, t) in t.iter().enumerate() {
-                    let (pairs, _) = t.as_chunks::<2>();
-                    for ((e, od), p) in even.iter_mut().zip(odd.iter_mut()).zip(pairs) {
-                        *e = p[0];
-                        *od = p[1];
-                    }
+                    split_even_odd(t, &mut even, &mut odd);
                     let at = |j: usize| ((4 * r + j) * c_out + o) * tiles + base;
                     dy[at(0)..][..tiles_x].copy_from_slice(&even);
                     for ((v, a), b) in dy[at(1)..][..tiles_x].iter_mut().zip(&even).zip(&odd) {
