@@ -2,10 +2,15 @@
 //! normalisation, and the training-mode backward pass, each one or two passes over the data.
 //!
 //! Sums run in f64, channel by channel in a fixed order (channels in parallel), so results do not
-//! depend on the thread count.
+//! depend on the thread count. The loops are compiled for the instruction set the convolution
+//! kernels run with (`conv3x3::with_best_simd`), which reorders nothing: every instruction set gives
+//! the same values.
 
 use rayon::prelude::*;
 
+use pulp::{Simd, WithSimd};
+
+use crate::conv3x3::with_best_simd;
 use crate::fast_path::check_len;
 
 /// Sizes of a batch-norm input.
@@ -48,11 +53,13 @@ impl Layout {
 const LANES: usize = 8;
 
 /// `Σ term(v)` over the values of `planes`, in f64.
+#[inline(always)]
 fn lane_sum<'a>(planes: impl Iterator<Item = &'a [f32]>, term: impl Fn(f64) -> f64) -> f64 {
     paired_lane_sums(planes.map(|p| (p, p)), |v, _| (term(v), 0.0)).0
 }
 
 /// `(Σ first, Σ second)` of `term(x, y)` over the paired values of `pairs`, in f64.
+#[inline(always)]
 fn paired_lane_sums<'a>(
     pairs: impl Iterator<Item = (&'a [f32], &'a [f32])>,
     term: impl Fn(f64, f64) -> (f64, f64),
@@ -83,13 +90,29 @@ pub fn statistics(x: &[f32], l: &Layout) -> (Vec<f32>, Vec<f32>) {
     check_len("batch_norm", "input", x.len(), l.len());
     let stats: Vec<(f32, f32)> = (0..l.channels)
         .into_par_iter()
-        .map(|c| {
-            let mean = lane_sum(l.planes(x, c), |v| v) / l.count();
-            let squares = lane_sum(l.planes(x, c), |v| (v - mean) * (v - mean));
-            (mean as f32, (squares / l.count()) as f32)
-        })
+        .map(|c| with_best_simd(ChannelStatistics { x, l, c }))
         .collect();
     stats.into_iter().unzip()
+}
+
+/// The mean and the biased variance of channel `c`: a [`WithSimd`] op, so that its loops are
+/// compiled for the instruction set the kernels run with.
+struct ChannelStatistics<'a> {
+    x: &'a [f32],
+    l: &'a Layout,
+    c: usize,
+}
+
+impl WithSimd for ChannelStatistics<'_> {
+    type Output = (f32, f32);
+
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, _: S) -> (f32, f32) {
+        let Self { x, l, c } = self;
+        let mean = lane_sum(l.planes(x, c), |v| v) / l.count();
+        let squares = lane_sum(l.planes(x, c), |v| (v - mean) * (v - mean));
+        (mean as f32, (squares / l.count()) as f32)
+    }
 }
 
 /// `y = γ (x − mean) / √(var + ε) + β`, per channel.
@@ -126,12 +149,41 @@ pub fn normalize_activated(
             let inv_std = 1.0 / (variance[c] as f64 + epsilon).sqrt();
             let (m, g, b) = (mean[c], gamma[c], beta[c]);
             let inv_std = inv_std as f32;
-            for (d, &v) in dst.iter_mut().zip(src) {
-                let y = (v - m) * inv_std * g + b;
-                *d = if relu { y.max(0.0) } else { y };
-            }
+            with_best_simd(NormalizePlane {
+                dst,
+                src,
+                channel: [m, inv_std, g, b],
+                relu,
+            });
         });
     y
+}
+
+/// `dst = (src − mean) · inv_std · gamma + beta` (`channel`), then ReLU if `relu`, over one
+/// plane; a [`WithSimd`] op, as [`ChannelStatistics`] is.
+struct NormalizePlane<'a> {
+    dst: &'a mut [f32],
+    src: &'a [f32],
+    channel: [f32; 4],
+    relu: bool,
+}
+
+impl WithSimd for NormalizePlane<'_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, _: S) {
+        let Self {
+            dst,
+            src,
+            channel: [m, inv_std, g, b],
+            relu,
+        } = self;
+        for (d, &v) in dst.iter_mut().zip(src) {
+            let y = (v - m) * inv_std * g + b;
+            *d = if relu { y.max(0.0) } else { y };
+        }
+    }
 }
 
 /// Gradients of training-mode batch norm (batch statistics `mean`, `variance` of `x`) with
@@ -180,15 +232,15 @@ pub fn train_backward_in_place(
         .zip(x.par_chunks(pixels))
         .enumerate()
         .map(|(plane, (d, v))| {
-            if let Some(output) = relu_output {
-                // A select, not a branch: vectorised, and no mispredictions on a random mask.
-                for (d, &o) in d.iter_mut().zip(&output[plane * pixels..]) {
-                    *d = if o > 0.0 { *d } else { 0.0 };
-                }
-            }
             let c = plane % channels;
             let (m, s) = (mean[c] as f64, inv_std[c]);
-            paired_lane_sums(std::iter::once((v, &*d)), |v, d| (d, d * (v - m) * s))
+            let mask = relu_output.map(|o| &o[plane * pixels..]);
+            with_best_simd(BackwardSums {
+                dy: d,
+                x: v,
+                mask,
+                channel: (m, s),
+            })
         })
         .collect();
     let mut sums = vec![(0.0f64, 0.0f64); channels];
@@ -207,13 +259,71 @@ pub fn train_backward_in_place(
             let scale = (gamma[c] as f64 * inv_std[c]) as f32;
             let (db_n, dg_n) = ((db / l.count()) as f32, (dg / l.count()) as f32);
             let (m, s) = (mean[c], inv_std[c] as f32);
-            for (d, &v) in d.iter_mut().zip(v) {
-                *d = scale * (*d - db_n - (v - m) * s * dg_n);
-            }
+            with_best_simd(BackwardPlane {
+                dy: d,
+                x: v,
+                channel: [scale, db_n, m, s, dg_n],
+            })
         });
     let dbeta = sums.iter().map(|s| s.0 as f32).collect();
     let dgamma = sums.iter().map(|s| s.1 as f32).collect();
     (dgamma, dbeta)
+}
+
+/// One plane's `(Σ dy, Σ dy · x̂)` with `x̂ = (x − mean) · inv_std` (`channel`), after zeroing
+/// `dy` where the fused ReLU's output `mask` is not positive; a [`WithSimd`] op, as
+/// [`ChannelStatistics`] is.
+struct BackwardSums<'a> {
+    dy: &'a mut [f32],
+    x: &'a [f32],
+    mask: Option<&'a [f32]>,
+    channel: (f64, f64),
+}
+
+impl WithSimd for BackwardSums<'_> {
+    type Output = (f64, f64);
+
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, _: S) -> (f64, f64) {
+        let Self {
+            dy,
+            x,
+            mask,
+            channel: (m, s),
+        } = self;
+        if let Some(output) = mask {
+            // A select, not a branch: vectorised, and no mispredictions on a random mask.
+            for (d, &o) in dy.iter_mut().zip(output) {
+                *d = if o > 0.0 { *d } else { 0.0 };
+            }
+        }
+        paired_lane_sums(std::iter::once((x, &*dy)), |v, d| (d, d * (v - m) * s))
+    }
+}
+
+/// `dy = scale · (dy − Σdy/n − x̂ · Σ(dy·x̂)/n)` over one plane, with `x̂ = (x − mean) · inv_std`
+/// (`channel`: `[scale, Σdy/n, mean, inv_std, Σ(dy·x̂)/n]`); a [`WithSimd`] op, as
+/// [`ChannelStatistics`] is.
+struct BackwardPlane<'a> {
+    dy: &'a mut [f32],
+    x: &'a [f32],
+    channel: [f32; 5],
+}
+
+impl WithSimd for BackwardPlane<'_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, _: S) {
+        let Self {
+            dy,
+            x,
+            channel: [scale, db_n, m, s, dg_n],
+        } = self;
+        for (d, &v) in dy.iter_mut().zip(x) {
+            *d = scale * (*d - db_n - (v - m) * s * dg_n);
+        }
+    }
 }
 
 #[cfg(test)]

@@ -77,8 +77,8 @@ fn forced() -> Forced {
 }
 
 /// Runs `op` with the widest instruction set the CPU has, or the one [`SIMD_VAR`] names (when the
-/// CPU has it).
-fn best<Op: WithSimd>(op: Op) -> Op::Output {
+/// CPU has it): [`Isa::Best`]'s dispatch, also for kernels outside the convolution (batch norm).
+pub(crate) fn best<Op: WithSimd>(op: Op) -> Op::Output {
     match forced() {
         Forced::Scalar => Simd::vectorize(pulp::Scalar::new(), op),
         #[cfg(target_arch = "x86_64")]

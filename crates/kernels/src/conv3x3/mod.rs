@@ -25,6 +25,7 @@ mod kernel_tests;
 mod layout;
 mod micro;
 mod narrow_weights;
+pub(crate) use micro::best as with_best_simd;
 pub use micro::{SIMD_VAR, isa_name};
 mod weight_tiles;
 mod winograd;
