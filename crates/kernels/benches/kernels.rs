@@ -1,8 +1,9 @@
 //! Speed of the flex kernels on their own (no burn): the 3×3 convolution's forward pass, input
 //! gradient and weight gradient, and batch norm, at the shapes DnCNN training and inference use.
 //! Prints the median time of the repeats and the convolution's GFLOP/s (counted as the direct
-//! convolution's multiply-adds: layers of 64 channels or more run Winograd's F(2×2, 3×3) for the
-//! forward pass and the input gradient, which does 2.25× fewer, so theirs is an effective rate).
+//! convolution's multiply-adds: layers of 64 channels or more — 32 under AVX2 — run Winograd's
+//! F(4×4, 3×3) for the forward pass and the input gradient, which does 4× fewer, and under AVX2
+//! F(2×2, 3×3) for the weight gradient, 2.25× fewer, so theirs are effective rates).
 //!
 //! `cargo bench -p denoise-kernels --bench kernels [-- REPEATS]`
 //! (threads: `RAYON_NUM_THREADS`, all cores by default).

@@ -1,7 +1,7 @@
 //! The flex extension of denoise-lab: denoise-lab's own kernels for burn's `flex` CPU backend,
 //! registered with burn as backend extensions (with their own backward passes).
 //!
-//! - [`conv3x3`]: a fast 3×3 "same" convolution (register-tiled SIMD loops, Winograd F(2×2, 3×3)
+//! - [`conv3x3`]: a fast 3×3 "same" convolution (register-tiled SIMD loops, Winograd F(4×4, 3×3)
 //!   on wide layers) and inference through a whole chain of layers.
 //! - [`batch_norm`]: batch norm in one pass per direction, with the semantics of burn's
 //!   `BatchNorm` (batch statistics and running averages in training).

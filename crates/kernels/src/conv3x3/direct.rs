@@ -14,7 +14,7 @@
 //! matrix products per block.
 //!
 //! Layers with at least `winograd::min_channels` channels on both sides (32 under AVX2, 64
-//! otherwise) take Winograd's F(2×2, 3×3) instead for the forward pass and the input gradient
+//! otherwise) take Winograd's F(4×4, 3×3) instead for the forward pass and the input gradient
 //! (`conv3x3::winograd`).
 //!
 //! Work is split into blocks of whole rows of one image. Each output value is one fixed sequence
@@ -28,7 +28,7 @@ use rayon::prelude::*;
 
 use super::layout::{Geometry, Padded, padded_row_blocks, row_blocks, taps};
 use super::micro::{Block, Isa, Products, TileColumns, pack_taps};
-use super::winograd;
+use super::{winograd, winograd_filters};
 use crate::fast_path::check_len;
 
 thread_local! {
@@ -117,7 +117,7 @@ pub(super) fn convolve_into(
 ) {
     check_len("conv3x3", "output", output.len(), g.output_len());
     if isa == Isa::Best && winograd::applies(g) {
-        let u = winograd::transform_filters(taps, g.c_out, g.c_in);
+        let u = winograd_filters::transform_filters(taps, g.c_out, g.c_in);
         winograd::convolve_into(xp, &u, (bias, relu), g, output);
         return;
     }
@@ -159,7 +159,7 @@ pub(super) fn convolve_padded(
     out: &mut Padded,
 ) {
     if winograd::applies(g) {
-        let u = winograd::transform_filters(taps, g.c_out, g.c_in);
+        let u = winograd_filters::transform_filters(taps, g.c_out, g.c_in);
         winograd::convolve_padded(xp, &u, (Some(bias), relu), g, out);
         return;
     }

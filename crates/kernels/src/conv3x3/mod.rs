@@ -5,8 +5,9 @@
 //! four times the forward pass. Here all three (forward, input gradient, weight gradient) are
 //! register-tiled SIMD loops over a zero-padded input ([`kernel`]: `layout.rs`, `direct.rs`,
 //! `chain.rs`, `backward.rs`); on layers with 64 channels or more on both sides (32 or more
-//! under AVX2) the forward pass and the input gradient run as Winograd F(2×2, 3×3) (2.25× fewer
-//! multiply-adds, `winograd`), and under AVX2 the weight gradient too (`winograd_weights`). They
+//! under AVX2) the forward pass and the input gradient run as Winograd F(4×4, 3×3) (4× fewer
+//! multiply-adds, `winograd`), and under AVX2 the weight gradient as F(2×2, 3×3)
+//! (`winograd_weights`). They
 //! are registered with burn as a backend extension ([`Conv3x3Ops`]) for flex and for autodiff
 //! over flex, whose backward step ([`Conv3x3Gradients`], with the fused ReLU's) runs on flex;
 //! [`inference`] runs a whole chain of layers in one call.
@@ -29,6 +30,9 @@ pub(crate) use micro::best as with_best_simd;
 pub use micro::{SIMD_VAR, isa_name};
 mod weight_tiles;
 mod winograd;
+mod winograd_filters;
+#[cfg(test)]
+mod winograd_tests;
 mod winograd_weights;
 
 /// The host kernels on plain f32 buffers, without burn (for benchmarks and tests): the direct

@@ -1,22 +1,23 @@
-//! The 3×3 "same" convolution by Winograd's minimal filtering F(2×2, 3×3) (Lavin & Gray, "Fast
-//! Algorithms for Convolutional Neural Networks", CVPR 2016): each 2×2 block of outputs is
-//! computed from a 4×4 block of the padded input with 16 multiplications per input and output
-//! channel instead of 36, so the products take 2.25× fewer multiply-adds than the direct
-//! convolution of `conv3x3::micro`.
+//! The 3×3 "same" convolution by Winograd's minimal filtering F(4×4, 3×3) (Lavin & Gray, "Fast
+//! Algorithms for Convolutional Neural Networks", CVPR 2016; points 0, ±1, ±2, ∞): each 4×4
+//! block of outputs is computed from a 6×6 block of the padded input with 36 multiplications per
+//! input and output channel instead of 144, so the products take 4× fewer multiply-adds than
+//! the direct convolution of `conv3x3::micro` (and 1.78× fewer than F(2×2, 3×3), which this
+//! pass used until 2026-12-05), with 2.25 transformed values per output instead of 4.
 //!
-//! With `U = G g Gᵀ` (each 3×3 filter transformed to 4×4), `V = Bᵀ d B` (each 4×4 input block),
-//! the 16 positions ξ of the transformed blocks are 16 independent matrix products
+//! With `U = G g Gᵀ` (each 3×3 filter transformed to 6×6) and `V = Bᵀ d B` (each 6×6 input
+//! block), the 36 positions ξ of the transformed blocks are 36 independent matrix products
 //! `M_ξ = U_ξ V_ξ` (`[c_out × c_in] · [c_in × tiles]`, by the register tiles of
-//! `conv3x3::micro` with one tap), and each 2×2 output is `Aᵀ M A`. The transforms add and
-//! subtract only (plus halves in `G`), so the result differs from the direct convolution by
-//! rounding alone (the kernel tests hold both to the same bound against sums in f64).
+//! `conv3x3::micro` with one tap), and each 4×4 output is `Aᵀ M A`. The transforms multiply by
+//! 2, 4, 5, 8 and ¼, ⅙, 1/12, 1/24, so this rounds more than the direct convolution: the kernel
+//! tests hold it to a bound of its own against sums in f64 (`winograd_is_accurate`).
 //!
 //! It serves the forward pass and the input gradient (a convolution with the flipped, transposed
 //! kernel) of layers with at least [`min_channels`] channels on both sides (32 under AVX2, 64
 //! otherwise), in training and in inference; under AVX2 the weight gradient of those layers too,
-//! as this pass's adjoint ([`applies_to_weights`], `conv3x3::winograd_weights`), else it stays
-//! direct (`conv3x3::weight_tiles`). So a 32-channel layer's sums differ between an AVX2 and an
-//! AVX-512 CPU by rounding; on one CPU code path they are always the same.
+//! by F(2×2, 3×3) ([`applies_to_weights`], `conv3x3::winograd_weights`), else it stays direct
+//! (`conv3x3::weight_tiles`). So a 32-channel layer's sums differ between an AVX2 and an AVX-512
+//! CPU by rounding; on one CPU code path they are always the same.
 //!
 //! Work is split into fixed blocks of tile rows of one image, independent of the thread count,
 //! and each output is one fixed sequence of operations: the same input gives bit-identical
@@ -30,11 +31,19 @@ use rayon::prelude::*;
 use super::layout::{Geometry, Padded, padded_row_blocks, row_blocks};
 use super::micro::{Block, Isa, MR, Products, TileColumns, pack_matrices};
 
-/// About how many 2×2 output tiles one work item covers (whole tile rows): the item's
-/// transformed input and products (`16 × channels × tiles` floats each, 192 KiB at 64 channels
-/// and 48 tiles) stay in a core's L2 cache. Alternated runs at 64 channels on 40 × 40 images
-/// (forward pass, median ms): 48 tiles 10.2, 120 tiles 10.8, 240 tiles 10.4, direct 11.3.
-const TILES_PER_BLOCK: usize = 48;
+/// Output pixels per tile side.
+const OUT: usize = 4;
+
+/// Positions of a transformed tile (6 × 6).
+pub(super) const POS: usize = 36;
+
+/// About how many 4×4 output tiles one work item covers (whole tile rows, one spare tile each):
+/// its transformed input and products (`36 × channels × tiles` floats each, 1.4 MB at 64
+/// channels) stay near a core's L2 cache. Kernel bench, forward pass, median ms, two alternated
+/// rounds (AVX2 / AVX-512, 2 threads): DnCNN training layer 100 tiles 8.1 7.8 / 7.2 6.4, 150
+/// tiles 7.0 6.2 / 7.0 6.2, 200 tiles 7.5 7.4 / 6.2 6.5; DnCNN inference layer 100 tiles
+/// 17.5 15.9 / 15.6 15.4, 150 tiles 12.9 12.9 (AVX-512), 200 tiles 16.5 18.4 / 14.1 14.3.
+const TILES_PER_BLOCK: usize = 150;
 
 /// Fewest input and output channels for the Winograd path, by the lanes of the SIMD code the
 /// kernels run with. Its transforms cost in proportion to the channels and its products to their
@@ -81,31 +90,6 @@ pub(super) fn applies(g: &Geometry) -> bool {
     g.c_in >= min && g.c_out >= min
 }
 
-/// `G a` for three values `a`: `(a₀, (a₀ + a₁ + a₂)/2, (a₀ − a₁ + a₂)/2, a₂)`.
-fn times_g([a0, a1, a2]: [f32; 3]) -> [f32; 4] {
-    [a0, 0.5 * (a0 + a1 + a2), 0.5 * (a0 - a1 + a2), a2]
-}
-
-/// The filters transformed, `U_ξ = (G g Gᵀ)_ξ` for ξ = 4·i + j: `[16][c_out][c_in]`, from tap
-/// matrices `[9][c_out][c_in]` (tap `3·ky + kx`).
-pub(super) fn transform_filters(taps: &[f32], c_out: usize, c_in: usize) -> Vec<f32> {
-    let mut u = vec![0.0f32; 16 * c_out * c_in];
-    for o in 0..c_out {
-        for c in 0..c_in {
-            let g = |ky: usize, kx: usize| taps[((3 * ky + kx) * c_out + o) * c_in + c];
-            // G g: each column of the filter to 4 values, then (G g) Gᵀ: each row of that.
-            let columns = [0, 1, 2].map(|kx| times_g([g(0, kx), g(1, kx), g(2, kx)]));
-            for i in 0..4 {
-                let row = times_g(columns.map(|column| column[i]));
-                for (j, v) in row.into_iter().enumerate() {
-                    u[((4 * i + j) * c_out + o) * c_in + c] = v;
-                }
-            }
-        }
-    }
-    u
-}
-
 thread_local! {
     /// Each thread's transformed input and products of one block, kept between calls.
     static SCRATCH: RefCell<(Vec<f32>, Vec<f32>)> = const { RefCell::new((Vec::new(), Vec::new())) };
@@ -113,11 +97,11 @@ thread_local! {
 
 /// Tile rows per work item for `g`: about [`TILES_PER_BLOCK`] tiles.
 fn tile_rows(g: &Geometry) -> usize {
-    (TILES_PER_BLOCK / g.width.div_ceil(2).max(1)).max(1)
+    (TILES_PER_BLOCK / g.width.div_ceil(OUT).max(1)).max(1)
 }
 
 /// The convolution of the padded images `xp` with filters transformed by
-/// [`transform_filters`] (`u`), plus `bias`, then ReLU if `relu`, written into `output`
+/// `winograd_filters::transform_filters` (`u`), plus `bias`, then ReLU if `relu`, written into `output`
 /// (`[batch, c_out, h, w]`, every value overwritten).
 pub(super) fn convolve_into(
     xp: &Padded,
@@ -126,13 +110,12 @@ pub(super) fn convolve_into(
     g: &Geometry,
     output: &mut [f32],
 ) {
-    let items = row_blocks(output, g, 2 * tile_rows(g));
+    let items = row_blocks(output, g, OUT * tile_rows(g));
     run(xp, u, activation, g, items, g.width);
 }
 
-/// [`convolve_into`] written into zero-padded images of `c_out` channels (the next layer's
-/// input, as `kernel::inference` chains them): only the values are written, the zero borders
-/// are left as they are.
+/// [`convolve_into`] written into zero-padded images of `c_out` channels: only the values are
+/// written, the zero borders are left as they are.
 pub(super) fn convolve_padded(
     xp: &Padded,
     u: &[f32],
@@ -140,7 +123,7 @@ pub(super) fn convolve_padded(
     g: &Geometry,
     out: &mut Padded,
 ) {
-    let items = padded_row_blocks(out, g, 2 * tile_rows(g));
+    let items = padded_row_blocks(out, g, OUT * tile_rows(g));
     run(xp, u, activation, g, items, g.padded_width());
 }
 
@@ -154,8 +137,8 @@ fn run(
     items: Vec<Vec<&mut [f32]>>,
     row_stride: usize,
 ) {
-    let (c_in, c_out, h, w) = (g.c_in, g.c_out, g.height, g.width);
-    let (tiles_y, tiles_x) = (h.div_ceil(2), w.div_ceil(2));
+    let (c_in, c_out) = (g.c_in, g.c_out);
+    let (tiles_y, tiles_x) = (g.height.div_ceil(OUT), g.width.div_ceil(OUT));
     let tile_rows = tile_rows(g);
     let blocks = tiles_y.div_ceil(tile_rows);
     let isa = Isa::Best;
@@ -163,7 +146,7 @@ fn run(
         panic!("conv3x3: the CPU lacks the instruction set {isa:?}");
     };
     let packed_len = c_out.div_ceil(MR) * c_in * MR;
-    let packed: Vec<f32> = (0..16)
+    let packed: Vec<f32> = (0..POS)
         .flat_map(|xi| pack_matrices(&u[xi * c_out * c_in..][..c_out * c_in], 1, c_out, c_in))
         .collect();
     items
@@ -173,23 +156,22 @@ fn run(
             let (i, b) = (item / blocks, item % blocks);
             let ty0 = b * tile_rows;
             let rows_here = tile_rows.min(tiles_y - ty0);
-            let tiles = rows_here * tiles_x;
-            let image = xp.image(i);
+            // One spare tile per tile row (see InputTransform).
+            let tiles = rows_here * (tiles_x + 1);
             SCRATCH.with(|scratch| {
                 let (v, m) = &mut *scratch.borrow_mut();
-                // Rows of V_ξ and M_ξ padded to whole register tiles.
                 let stride = tiles.div_ceil(tile) * tile;
-                v.resize(16 * c_in * stride, 0.0);
-                m.resize(16 * c_out * stride, 0.0);
+                v.resize(POS * c_in * stride, 0.0);
+                m.resize(POS * c_out * stride, 0.0);
                 isa.dispatch(InputTransform {
-                    image,
+                    image: xp.image(i),
                     v,
                     g,
                     rows: (ty0, rows_here),
                     stride,
                 });
                 // M_ξ = U_ξ V_ξ by the convolution's register tiles with one tap.
-                for xi in 0..16 {
+                for xi in 0..POS {
                     isa.dispatch(Products {
                         packed: &packed[xi * packed_len..][..packed_len],
                         taps: 1,
@@ -218,21 +200,35 @@ fn run(
         });
 }
 
+/// `Bᵀ d` for six values, element-wise over runs (`d` rows in, `t` rows out).
+#[inline(always)]
+fn times_bt(d: [f32; 6]) -> [f32; 6] {
+    let [d0, d1, d2, d3, d4, d5] = d;
+    let (a, b) = (d4 - 4.0 * d2, d3 - 4.0 * d1);
+    let (c, e) = (d4 - d2, 2.0 * (d3 - d1));
+    [
+        4.0 * d0 - 5.0 * d2 + d4,
+        a + b,
+        a - b,
+        c + e,
+        c - e,
+        4.0 * d1 - 5.0 * d3 + d5,
+    ]
+}
+
 /// `V_ξ = Bᵀ d B` for the tile rows `rows` (first, count) of one padded image, into `v`
-/// (`[16][c_in][stride]`). A [`WithSimd`] op so that its element-wise loops are compiled for the
-/// instruction set the kernels run with (the workspace builds for baseline x86-64); adds and
-/// subtracts only, so every width gives the same values.
-pub(super) struct InputTransform<'a> {
+/// (`[36][c_in][stride]`); a [`WithSimd`] op, as `winograd::InputTransform` is.
+struct InputTransform<'a> {
     /// One padded image (`c_in` planes).
-    pub image: &'a [f32],
-    /// The transformed tiles, `[16][c_in][stride]`.
-    pub v: &'a mut [f32],
+    image: &'a [f32],
+    /// The transformed tiles, `[36][c_in][stride]`.
+    v: &'a mut [f32],
     /// The convolution's geometry.
-    pub g: &'a Geometry,
+    g: &'a Geometry,
     /// The tile rows: the first, and how many.
-    pub rows: (usize, usize),
-    /// Elements per row of `v` (at least the tiles of `rows`).
-    pub stride: usize,
+    rows: (usize, usize),
+    /// Elements per row of `v` (at least the tiles of `rows`, with one spare tile per row).
+    stride: usize,
 }
 
 impl WithSimd for InputTransform<'_> {
@@ -247,75 +243,117 @@ impl WithSimd for InputTransform<'_> {
             rows: (ty0, rows_here),
             stride,
         } = self;
-        let (c_in, tiles_x) = (g.c_in, g.width.div_ceil(2));
+        let (c_in, tiles_x) = (g.c_in, g.width.div_ceil(OUT));
         let (pw, plane, ph) = (g.padded_width(), g.plane(), g.height + 2);
-        // V_ξ[c][t] for every tile of the block, a tile row at a time: Bᵀ d over whole
-        // padded rows (contiguous), then · B over each tile's columns, whose even and
-        // odd entries are read as pairs; both are element-wise loops that vectorise.
-        let len = 2 * tiles_x + 2;
-        let mut t = [(); 4].map(|_| vec![0.0f32; len]);
-        let (mut even, mut odd) = (vec![0.0f32; tiles_x + 1], vec![0.0f32; tiles_x + 1]);
+        // Bᵀ d over whole padded rows (t), whose four column phases (x mod 4) are gathered
+        // for all the block's tile rows (tile row ty at ty · wide), then · B over each tile's
+        // six columns — phases 0 … 3 of the tile and 0, 1 of the next — as runs over the whole
+        // block. Each tile row carries one spare tile (tx = tiles_x, reading the next row's
+        // first columns), so that the runs are contiguous; its products are dropped.
+        let wide = tiles_x + 1;
+        let n = rows_here * wide;
+        let mut t = [(); 6].map(|_| vec![0.0f32; OUT * wide]);
+        let mut phase = [[(); 4]; 6].map(|r| r.map(|_| vec![0.0f32; n + 1]));
         let zeros = vec![0.0f32; pw];
         for c in 0..c_in {
             let src = &image[c * plane..][..plane];
             for ty in 0..rows_here {
-                let y0 = 2 * (ty0 + ty);
+                let y0 = OUT * (ty0 + ty);
                 let row = |r: usize| match src.get((y0 + r) * pw..) {
                     Some(rest) if y0 + r < ph => &rest[..pw],
                     _ => &zeros[..],
                 };
-                let (d0, d1, d2, d3) = (row(0), row(1), row(2), row(3));
-                let [t0, t1, t2, t3] = &mut t;
-                let rows = d0.iter().zip(d1).zip(d2.iter().zip(d3));
-                let outs = t0
-                    .iter_mut()
-                    .zip(t1.iter_mut())
-                    .zip(t2.iter_mut().zip(t3.iter_mut()));
-                for (((a, b), (c, d)), ((t0, t1), (t2, t3))) in rows.zip(outs) {
-                    *t0 = a - c;
-                    *t1 = b + c;
-                    *t2 = c - b;
-                    *t3 = b - d;
-                }
-                let base = ty * tiles_x;
-                for (r, t) in t.iter().enumerate() {
-                    // Even and odd columns apart, then contiguous combinations.
-                    split_even_odd(t, &mut even, &mut odd);
-                    let (e0, e1) = (&even[..tiles_x], &even[1..=tiles_x]);
-                    let (o0, o1) = (&odd[..tiles_x], &odd[1..=tiles_x]);
-                    let at = |j: usize| ((4 * r + j) * c_in + c) * stride + base;
-                    for ((v, a), b) in v[at(0)..][..tiles_x].iter_mut().zip(e0).zip(e1) {
-                        *v = a - b;
-                    }
-                    for ((v, a), b) in v[at(1)..][..tiles_x].iter_mut().zip(o0).zip(e1) {
-                        *v = a + b;
-                    }
-                    for ((v, a), b) in v[at(2)..][..tiles_x].iter_mut().zip(e1).zip(o0) {
-                        *v = a - b;
-                    }
-                    for ((v, a), b) in v[at(3)..][..tiles_x].iter_mut().zip(o0).zip(o1) {
-                        *v = a - b;
+                let d = [row(0), row(1), row(2), row(3), row(4), row(5)];
+                let [t0, t1, t2, t3, t4, t5] = &mut t;
+                bt_runs(
+                    d,
+                    [
+                        &mut t0[..pw],
+                        &mut t1[..pw],
+                        &mut t2[..pw],
+                        &mut t3[..pw],
+                        &mut t4[..pw],
+                        &mut t5[..pw],
+                    ],
+                );
+                for (t, phase) in t.iter().zip(phase.iter_mut()) {
+                    let (quads, _) = t.as_chunks::<4>();
+                    let [p0, p1, p2, p3] = phase.each_mut().map(|p| &mut p[ty * wide..][..wide]);
+                    for (((q, p0), (p1, p2)), p3) in quads
+                        .iter()
+                        .zip(p0.iter_mut())
+                        .zip(p1.iter_mut().zip(p2.iter_mut()))
+                        .zip(p3.iter_mut())
+                    {
+                        (*p0, *p1, *p2, *p3) = (q[0], q[1], q[2], q[3]);
                     }
                 }
+            }
+            for (r, [p0, p1, p2, p3]) in phase.iter().enumerate() {
+                let first = (6 * r * c_in + c) * stride;
+                bt_runs(
+                    [&p0[..n], &p1[..n], &p2[..n], &p3[..n], &p0[1..], &p1[1..]],
+                    spaced_mut(&mut v[first..], c_in * stride, n),
+                );
             }
         }
     }
 }
 
-/// The even entries of `t` into `even` and the odd ones into `odd`, as many pairs as the shorter
-/// of the three holds (inlined, so it runs with the instruction set of the op that calls it).
+/// `Bᵀ d` element-wise over runs: `out[k][x]` from `d[0][x] … d[5][x]` (each `d` at least as
+/// long as the outputs, which are of one length).
 #[inline(always)]
-pub(super) fn split_even_odd(t: &[f32], even: &mut [f32], odd: &mut [f32]) {
-    let (pairs, _) = t.as_chunks::<2>();
-    for ((e, o), p) in even.iter_mut().zip(odd.iter_mut()).zip(pairs) {
-        *e = p[0];
-        *o = p[1];
+fn bt_runs(d: [&[f32]; 6], [o0, o1, o2, o3, o4, o5]: [&mut [f32]; 6]) {
+    let n = o0.len();
+    let (o1, o2, o3) = (&mut o1[..n], &mut o2[..n], &mut o3[..n]);
+    let (o4, o5) = (&mut o4[..n], &mut o5[..n]);
+    let d = d.map(|r| &r[..n]);
+    for x in 0..n {
+        let v = times_bt([d[0][x], d[1][x], d[2][x], d[3][x], d[4][x], d[5][x]]);
+        (o0[x], o1[x], o2[x], o3[x], o4[x], o5[x]) = (v[0], v[1], v[2], v[3], v[4], v[5]);
     }
 }
 
-/// `Aᵀ M A` plus bias, then ReLU if asked, for the tile rows `rows` (first, count) of one work
-/// item, from the products `m` (`[16][c_out][stride]`) into `planes` (one slice per output
-/// plane, rows `row_stride` apart). A [`WithSimd`] op for the reason [`InputTransform`] is.
+/// `N` runs of `len` elements of `v`, starting `spacing` apart from its start.
+#[inline(always)]
+fn spaced_mut<const N: usize>(v: &mut [f32], spacing: usize, len: usize) -> [&mut [f32]; N] {
+    let mut rest = v;
+    std::array::from_fn(|_| {
+        let run = std::mem::take(&mut rest);
+        let cut = spacing.min(run.len());
+        let (head, tail) = run.split_at_mut(cut);
+        rest = tail;
+        &mut head[..len]
+    })
+}
+
+/// `Aᵀ m` for six values: four.
+#[inline(always)]
+fn times_at([m0, m1, m2, m3, m4, m5]: [f32; 6]) -> [f32; 4] {
+    let (s12, d12, s34, d34) = (m1 + m2, m1 - m2, m3 + m4, m3 - m4);
+    [
+        m0 + s12 + s34,
+        d12 + 2.0 * d34,
+        s12 + 4.0 * s34,
+        d12 + 8.0 * d34 + m5,
+    ]
+}
+
+/// `Aᵀ m` element-wise over runs: `out[k][x]` from `m[0][x] … m[5][x]` (each `m` at least as long
+/// as the outputs, which are of one length).
+#[inline(always)]
+fn at_runs(m: [&[f32]; 6], [o0, o1, o2, o3]: [&mut [f32]; 4]) {
+    let n = o0.len();
+    let (o1, o2, o3) = (&mut o1[..n], &mut o2[..n], &mut o3[..n]);
+    let m = m.map(|r| &r[..n]);
+    for x in 0..n {
+        let v = times_at([m[0][x], m[1][x], m[2][x], m[3][x], m[4][x], m[5][x]]);
+        (o0[x], o1[x], o2[x], o3[x]) = (v[0], v[1], v[2], v[3]);
+    }
+}
+
+/// `Aᵀ M A` plus bias, then ReLU if asked, for the tile rows `rows` of one work item, from the
+/// products `m` (`[36][c_out][stride]`) into `planes` (rows `row_stride` apart).
 struct OutputTransform<'a, 'p> {
     m: &'a [f32],
     planes: &'a mut [&'p mut [f32]],
@@ -341,52 +379,46 @@ impl WithSimd for OutputTransform<'_, '_> {
             row_stride,
         } = self;
         let (c_out, h, w) = (g.c_out, g.height, g.width);
-        let tiles_x = w.div_ceil(2);
-        // Aᵀ M A a tile row at a time, element-wise over the row's tiles, then the two
-        // output columns of each tile interleaved into the output rows.
-        let mut sums = [[(); 4]; 2].map(|r| r.map(|_| vec![0.0f32; tiles_x]));
+        let tiles_x = w.div_ceil(OUT);
+        let wide = tiles_x + 1;
+        let n = rows_here * wide;
+        // sums[a][s]: Aᵀ m over the rows, per column s; then columns[b]: · A over the columns;
+        // both as runs over the whole block's tiles (spare ones included), then the four
+        // columns of each tile interleaved into the output rows.
+        let mut sums = [[(); 6]; 4].map(|r| r.map(|_| vec![0.0f32; n]));
+        let mut columns = [(); 4].map(|_| vec![0.0f32; n]);
         for (o, dst) in planes.iter_mut().enumerate() {
             let bias = bias.map_or(0.0, |b| b[o]);
-            for ty in 0..rows_here {
-                let base = ty * tiles_x;
-                let run =
-                    |r: usize, s: usize| &m[((4 * r + s) * c_out + o) * stride + base..][..tiles_x];
-                // Aᵀ m: rows (m₀ + m₁ + m₂, m₁ − m₂ − m₃), per column s.
-                for s in 0..4 {
-                    let (m0, m1, m2, m3) = (run(0, s), run(1, s), run(2, s), run(3, s));
-                    let [s0, s1] = &mut sums;
-                    for ((((s0, s1), m0), (m1, m2)), m3) in s0[s]
-                        .iter_mut()
-                        .zip(s1[s].iter_mut())
-                        .zip(m0)
-                        .zip(m1.iter().zip(m2))
-                        .zip(m3)
-                    {
-                        *s0 = m0 + m1 + m2;
-                        *s1 = m1 - m2 - m3;
-                    }
-                }
-                // (Aᵀ m) A: columns (s₀ + s₁ + s₂, s₁ − s₂ − s₃), interleaved into the
-                // two output rows of the tile row (plus bias, then ReLU).
-                let activate = |v: f32| {
-                    let v = v + bias;
-                    if relu { v.max(0.0) } else { v }
-                };
-                for (a, s) in sums.iter().enumerate() {
-                    let y = 2 * ty + a;
-                    if 2 * ty0 + y >= h {
+            let activate = |v: f32| {
+                let v = v + bias;
+                if relu { v.max(0.0) } else { v }
+            };
+            for s in 0..6 {
+                let rs = [0, 1, 2, 3, 4, 5].map(|r| &m[((6 * r + s) * c_out + o) * stride..][..n]);
+                let [s0, s1, s2, s3] = &mut sums;
+                at_runs(rs, [&mut s0[s], &mut s1[s], &mut s2[s], &mut s3[s]]);
+            }
+            for (a, s) in sums.iter().enumerate() {
+                at_runs(
+                    [&s[0], &s[1], &s[2], &s[3], &s[4], &s[5]],
+                    columns.each_mut().map(|c| &mut c[..]),
+                );
+                for ty in 0..rows_here {
+                    let y = OUT * ty + a;
+                    if OUT * ty0 + y >= h {
                         continue;
                     }
+                    let [c0, c1, c2, c3] = columns.each_ref().map(|c| &c[ty * wide..][..tiles_x]);
                     let row = &mut dst[y * row_stride..][..w];
-                    let (pairs, last) = row.as_chunks_mut::<2>();
-                    for (k, pair) in pairs.iter_mut().enumerate() {
-                        let (s0, s1, s2, s3) = (s[0][k], s[1][k], s[2][k], s[3][k]);
-                        pair[0] = activate(s0 + s1 + s2);
-                        pair[1] = activate(s1 - s2 - s3);
+                    let (quads, last) = row.as_chunks_mut::<4>();
+                    for ((((q, c0), c1), c2), c3) in
+                        quads.iter_mut().zip(c0).zip(c1).zip(c2).zip(c3)
+                    {
+                        *q = [activate(*c0), activate(*c1), activate(*c2), activate(*c3)];
                     }
-                    if let Some(out) = last.first_mut() {
-                        let k = w / 2;
-                        *out = activate(s[0][k] + s[1][k] + s[2][k]);
+                    let k = quads.len();
+                    for (b, d) in last.iter_mut().enumerate() {
+                        *d = activate([c0, c1, c2, c3][b][k]);
                     }
                 }
             }

@@ -1,7 +1,8 @@
-//! The weight gradient of the 3×3 convolution by Winograd's F(2×2, 3×3), the adjoint of the
-//! forward pass in `conv3x3::winograd`.
+//! The weight gradient of the 3×3 convolution by Winograd's F(2×2, 3×3): the adjoint of that
+//! algorithm's forward pass (which `conv3x3::winograd` ran until 2026-12-05 and now computes as
+//! F(4×4, 3×3); the weight gradient keeps F(2×2, 3×3), whose transforms add and subtract only).
 //!
-//! The forward pass computes each 2×2 output tile as `Y = Aᵀ [U ⊙ V] A` with `U = G g Gᵀ` and
+//! F(2×2, 3×3) computes each 2×2 output tile as `Y = Aᵀ [U ⊙ V] A` with `U = G g Gᵀ` and
 //! `V = Bᵀ d B`, so the gradient with respect to the 3×3 filter `g` is
 //! `dg = Gᵀ [Σ_tiles (A dY Aᵀ) ⊙ V] G`: per position ξ of the 4×4 transformed tiles, one matrix
 //! product `dU_ξ = Ŷ_ξ V_ξᵀ` (`[c_out × tiles] · [tiles × c_in]`, by faer) over all tiles of a
@@ -22,7 +23,6 @@ use rayon::prelude::*;
 use super::backward::sum_in_order;
 use super::layout::{Geometry, Padded};
 use super::micro::Isa;
-use super::winograd::{InputTransform, split_even_odd};
 
 /// About how many 2×2 tiles one block covers (whole tile rows): the inner dimension of its 16
 /// products. Longer products and fewer partials won on AVX2 (kernel bench, `DENOISE_SIMD=avx2`,
@@ -197,5 +197,100 @@ impl WithSimd for GradientTransform<'_> {
                 }
             }
         }
+    }
+}
+
+/// `V_ξ = Bᵀ d B` for the tile rows `rows` (first, count) of one padded image, into `v`
+/// (`[16][c_in][stride]`). A [`WithSimd`] op so that its element-wise loops are compiled for the
+/// instruction set the kernels run with (the workspace builds for baseline x86-64); adds and
+/// subtracts only, so every width gives the same values.
+struct InputTransform<'a> {
+    /// One padded image (`c_in` planes).
+    image: &'a [f32],
+    /// The transformed tiles, `[16][c_in][stride]`.
+    v: &'a mut [f32],
+    /// The convolution's geometry.
+    g: &'a Geometry,
+    /// The tile rows: the first, and how many.
+    rows: (usize, usize),
+    /// Elements per row of `v` (at least the tiles of `rows`).
+    stride: usize,
+}
+
+impl WithSimd for InputTransform<'_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, _: S) {
+        let Self {
+            image,
+            v,
+            g,
+            rows: (ty0, rows_here),
+            stride,
+        } = self;
+        let (c_in, tiles_x) = (g.c_in, g.width.div_ceil(2));
+        let (pw, plane, ph) = (g.padded_width(), g.plane(), g.height + 2);
+        // V_ξ[c][t] for every tile of the block, a tile row at a time: Bᵀ d over whole
+        // padded rows (contiguous), then · B over each tile's columns, whose even and
+        // odd entries are read as pairs; both are element-wise loops that vectorise.
+        let len = 2 * tiles_x + 2;
+        let mut t = [(); 4].map(|_| vec![0.0f32; len]);
+        let (mut even, mut odd) = (vec![0.0f32; tiles_x + 1], vec![0.0f32; tiles_x + 1]);
+        let zeros = vec![0.0f32; pw];
+        for c in 0..c_in {
+            let src = &image[c * plane..][..plane];
+            for ty in 0..rows_here {
+                let y0 = 2 * (ty0 + ty);
+                let row = |r: usize| match src.get((y0 + r) * pw..) {
+                    Some(rest) if y0 + r < ph => &rest[..pw],
+                    _ => &zeros[..],
+                };
+                let (d0, d1, d2, d3) = (row(0), row(1), row(2), row(3));
+                let [t0, t1, t2, t3] = &mut t;
+                let rows = d0.iter().zip(d1).zip(d2.iter().zip(d3));
+                let outs = t0
+                    .iter_mut()
+                    .zip(t1.iter_mut())
+                    .zip(t2.iter_mut().zip(t3.iter_mut()));
+                for (((a, b), (c, d)), ((t0, t1), (t2, t3))) in rows.zip(outs) {
+                    *t0 = a - c;
+                    *t1 = b + c;
+                    *t2 = c - b;
+                    *t3 = b - d;
+                }
+                let base = ty * tiles_x;
+                for (r, t) in t.iter().enumerate() {
+                    // Even and odd columns apart, then contiguous combinations.
+                    split_even_odd(t, &mut even, &mut odd);
+                    let (e0, e1) = (&even[..tiles_x], &even[1..=tiles_x]);
+                    let (o0, o1) = (&odd[..tiles_x], &odd[1..=tiles_x]);
+                    let at = |j: usize| ((4 * r + j) * c_in + c) * stride + base;
+                    for ((v, a), b) in v[at(0)..][..tiles_x].iter_mut().zip(e0).zip(e1) {
+                        *v = a - b;
+                    }
+                    for ((v, a), b) in v[at(1)..][..tiles_x].iter_mut().zip(o0).zip(e1) {
+                        *v = a + b;
+                    }
+                    for ((v, a), b) in v[at(2)..][..tiles_x].iter_mut().zip(e1).zip(o0) {
+                        *v = a - b;
+                    }
+                    for ((v, a), b) in v[at(3)..][..tiles_x].iter_mut().zip(o0).zip(o1) {
+                        *v = a - b;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The even entries of `t` into `even` and the odd ones into `odd`, as many pairs as the shorter
+/// of the three holds (inlined, so it runs with the instruction set of the op that calls it).
+#[inline(always)]
+fn split_even_odd(t: &[f32], even: &mut [f32], odd: &mut [f32]) {
+    let (pairs, _) = t.as_chunks::<2>();
+    for ((e, o), p) in even.iter_mut().zip(odd.iter_mut()).zip(pairs) {
+        *e = p[0];
+        *o = p[1];
     }
 }
