@@ -69,14 +69,25 @@ pub(super) fn tap(k: usize) -> (isize, isize) {
     ((k / 3) as isize - 1, (k % 3) as isize - 1)
 }
 
-pub(super) fn geometries() -> Vec<Geometry> {
-    let g = |batch, c_in, c_out, height, width| Geometry {
+/// A geometry: images, input and output channels, height, width.
+pub(super) fn geometry(
+    batch: usize,
+    c_in: usize,
+    c_out: usize,
+    height: usize,
+    width: usize,
+) -> Geometry {
+    Geometry {
         batch,
         c_in,
         c_out,
         height,
         width,
-    };
+    }
+}
+
+pub(super) fn geometries() -> Vec<Geometry> {
+    let g = geometry;
     vec![
         g(2, 3, 4, 5, 6),
         g(1, 1, 1, 1, 1),

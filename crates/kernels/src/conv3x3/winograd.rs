@@ -39,10 +39,10 @@ pub(super) const POS: usize = 36;
 
 /// About how many 4×4 output tiles one work item covers (whole tile rows, one spare tile each):
 /// its transformed input and products (`36 × channels × tiles` floats each, 1.4 MB at 64
-/// channels) stay near a core's L2 cache. Kernel bench, forward pass, median ms, two alternated
-/// rounds (AVX2 / AVX-512, 2 threads): DnCNN training layer 100 tiles 8.1 7.8 / 7.2 6.4, 150
-/// tiles 7.0 6.2 / 7.0 6.2, 200 tiles 7.5 7.4 / 6.2 6.5; DnCNN inference layer 100 tiles
-/// 17.5 15.9 / 15.6 15.4, 150 tiles 12.9 12.9 (AVX-512), 200 tiles 16.5 18.4 / 14.1 14.3.
+/// channels) stay near a core's L2 cache. Kernel bench, forward pass, median ms, two rounds:
+/// DnCNN inference layer (AVX-512) 100 tiles 15.6 15.4, 150 tiles 12.9 12.9, 200 tiles 14.1
+/// 14.3; its training layer 7.2 6.4, 7.0 6.2, 6.2 6.5; on AVX2, tiny training layer 100 tiles
+/// 2.47 2.56, 200 tiles 2.43 2.49 (BENCHMARKS.md, "Winograd F(4×4, 3×3)").
 const TILES_PER_BLOCK: usize = 150;
 
 /// Fewest input and output channels for the Winograd path, by the lanes of the SIMD code the
@@ -163,7 +163,7 @@ fn run(
                 let stride = tiles.div_ceil(tile) * tile;
                 v.resize(POS * c_in * stride, 0.0);
                 m.resize(POS * c_out * stride, 0.0);
-                isa.dispatch(InputTransform {
+                isa.dispatch(InputTransform::<OUT> {
                     image: xp.image(i),
                     v,
                     g,
@@ -216,22 +216,26 @@ fn times_bt(d: [f32; 6]) -> [f32; 6] {
     ]
 }
 
-/// `V_ξ = Bᵀ d B` for the tile rows `rows` (first, count) of one padded image, into `v`
-/// (`[36][c_in][stride]`); a [`WithSimd`] op, as `winograd::InputTransform` is.
-struct InputTransform<'a> {
+/// `V_ξ = Bᵀ d B` for the tile rows `rows` (first, count) of one padded image, into `v`, for
+/// Winograd's F(`M`×`M`, 3×3): a [`WithSimd`] op, so that its element-wise loops are compiled for
+/// the instruction set the kernels run with (the workspace builds for baseline x86-64).
+/// F(4×4, 3×3)'s (here, `M = 4`) writes `[36][c_in][stride]` with one spare tile per tile row;
+/// F(2×2, 3×3)'s (`M = 2`, the weight gradient's, `conv3x3::winograd_weights`) writes
+/// `[16][c_in][stride]`.
+pub(super) struct InputTransform<'a, const M: usize> {
     /// One padded image (`c_in` planes).
-    image: &'a [f32],
-    /// The transformed tiles, `[36][c_in][stride]`.
-    v: &'a mut [f32],
+    pub image: &'a [f32],
+    /// The transformed tiles.
+    pub v: &'a mut [f32],
     /// The convolution's geometry.
-    g: &'a Geometry,
+    pub g: &'a Geometry,
     /// The tile rows: the first, and how many.
-    rows: (usize, usize),
-    /// Elements per row of `v` (at least the tiles of `rows`, with one spare tile per row).
-    stride: usize,
+    pub rows: (usize, usize),
+    /// Elements per row of `v` (at least the tiles of `rows`, spare ones included).
+    pub stride: usize,
 }
 
-impl WithSimd for InputTransform<'_> {
+impl WithSimd for InputTransform<'_, OUT> {
     type Output = ();
 
     #[inline(always)]

@@ -4,7 +4,7 @@
 
 use super::direct::convolve;
 use super::kernel_tests::{
-    Exact, assert_forward, at, exact_weight_gradient, geometries, pixels, tap,
+    Exact, assert_forward, at, exact_weight_gradient, geometries, geometry, pixels, tap,
 };
 use super::layout::{Geometry, Padded, tap_index, taps};
 use super::micro::Isa;
@@ -63,13 +63,7 @@ fn winograd_4x4_matches_the_definition() {
     // F(4×4, 3×3) called directly, so every CPU runs it: widths and heights not multiples of 4
     // (last tiles partly outside), several blocks of tile rows, c_out not a multiple of the
     // register tiles; written plain and into padded images (whose borders must stay zero).
-    let g = |batch, c_in, c_out, height, width| Geometry {
-        batch,
-        c_in,
-        c_out,
-        height,
-        width,
-    };
+    let g = geometry;
     for (n, g) in [
         g(2, 32, 32, 7, 10),
         g(1, 64, 65, 5, 3),

@@ -23,6 +23,7 @@ use rayon::prelude::*;
 use super::backward::sum_in_order;
 use super::layout::{Geometry, Padded};
 use super::micro::Isa;
+use super::winograd::InputTransform;
 
 /// About how many 2×2 tiles one block covers (whole tile rows): the inner dimension of its 16
 /// products. Longer products and fewer partials won on AVX2 (kernel bench, `DENOISE_SIMD=avx2`,
@@ -72,7 +73,7 @@ pub(super) fn weight_gradient(xp: &Padded, gp: &Padded, g: &Geometry) -> Vec<f32
                     let tiles = rows_here * tiles_x;
                     v.resize(16 * c_in * tiles, 0.0);
                     dy.resize(16 * c_out * tiles, 0.0);
-                    Isa::Best.dispatch(InputTransform {
+                    Isa::Best.dispatch(InputTransform::<2> {
                         image: xp.image(i),
                         v,
                         g,
@@ -135,7 +136,7 @@ fn fold_to_taps(du: &[f32], pairs: usize) -> Vec<f32> {
 /// `Ŷ_ξ = (A dY Aᵀ)_ξ` for the tile rows `rows` (first, count) of one padded output gradient
 /// `image`, into `dy` (`[16][c_out][tiles]`), with `A = [[1, 0], [1, 1], [1, −1], [0, −1]]`: per
 /// 2×2 tile `(d₀, d₁)` → `(d₀, d₀ + d₁, d₀ − d₁, −d₁)` down the rows, then the same along them.
-/// A [`WithSimd`] op, as `InputTransform` is; adds and subtracts only.
+/// A [`WithSimd`] op, as [`InputTransform`] is; adds and subtracts only.
 struct GradientTransform<'a> {
     image: &'a [f32],
     dy: &'a mut [f32],
@@ -200,24 +201,8 @@ impl WithSimd for GradientTransform<'_> {
     }
 }
 
-/// `V_ξ = Bᵀ d B` for the tile rows `rows` (first, count) of one padded image, into `v`
-/// (`[16][c_in][stride]`). A [`WithSimd`] op so that its element-wise loops are compiled for the
-/// instruction set the kernels run with (the workspace builds for baseline x86-64); adds and
-/// subtracts only, so every width gives the same values.
-struct InputTransform<'a> {
-    /// One padded image (`c_in` planes).
-    image: &'a [f32],
-    /// The transformed tiles, `[16][c_in][stride]`.
-    v: &'a mut [f32],
-    /// The convolution's geometry.
-    g: &'a Geometry,
-    /// The tile rows: the first, and how many.
-    rows: (usize, usize),
-    /// Elements per row of `v` (at least the tiles of `rows`).
-    stride: usize,
-}
-
-impl WithSimd for InputTransform<'_> {
+/// F(2×2, 3×3)'s input transform; adds and subtracts only, so every width gives the same values.
+impl WithSimd for InputTransform<'_, 2> {
     type Output = ();
 
     #[inline(always)]
