@@ -98,15 +98,16 @@ pub(super) fn geometries() -> Vec<Geometry> {
         g(2, 64, 11, 3, 9),  // weight tiles: 4 vectors of input channels; 6 + 4 + 1 outputs
         g(1, 32, 13, 2, 60), // weight tiles: 2 vectors; 12 + 1 outputs; two column chunks
         g(2, 3, 20, 4, 7),   // narrow weight tiles: 3 input channels, 20 outputs (padded to 32)
-        // Winograd (≥ 64 channels on both sides; the input gradient too): width and height not
-        // multiples of 4 (the last 4 × 4 tiles one column and two rows inside), 5 tile rows of
-        // 41 tiles in blocks of 3 and 2.
+        // Winograd (≥ 64 channels on both sides, ≥ 32 pixels wide; the input gradient too):
+        // width and height not multiples of 4 (the last 4 × 4 tiles one column and two rows
+        // inside), 5 tile rows of 41 tiles in blocks of 3 and 2.
         g(1, 64, 72, 18, 161),
-        // Winograd: odd height, c_out not a multiple of the tiles' 8 channels.
+        // 64 channels on an image too narrow for Winograd: direct; c_out not a multiple of the
+        // tiles' 8 channels.
         g(1, 64, 65, 5, 3),
-        // 32 → 32 (`tiny`): Winograd under AVX2 (`DENOISE_SIMD=avx2` on an AVX-512 CPU), direct
-        // with AVX-512.
-        g(2, 32, 32, 7, 10),
+        // 32 → 32 (`tiny`) 26 wide: Winograd under AVX2 (`DENOISE_SIMD=avx2` on an AVX-512 CPU),
+        // direct with AVX-512.
+        g(2, 32, 32, 7, 26),
     ]
 }
 

@@ -52,10 +52,23 @@ const TILES_PER_BLOCK: usize = 150;
 /// (`tiny`: 1.8 against 2.3–2.5 ms per forward pass) and lose at 64 → 64 (8–17 %); with AVX2 (8
 /// lanes, 16 registers: 8 × 1-vector tiles) Winograd wins at 32 → 32 too (2.9–3.0 against 3.6–3.7
 /// ms, and 2.9 against 3.7 for the input gradient). Kernel bench, 16 × 40 × 40 images, 2 threads
-/// (BENCHMARKS.md, "Winograd for 32-channel layers on AVX2"). NEON and scalar code keep 64: not
-/// measured.
+/// (BENCHMARKS.md, "Winograd for 32-channel layers on AVX2"; measured with F(2×2, 3×3), and
+/// F(4×4, 3×3) at 32 → 32 with AVX-512 took 2.2 ms). NEON and scalar code keep 64: not measured.
 pub(super) fn min_channels(lanes: usize) -> usize {
     if lanes == 8 { 32 } else { 64 }
+}
+
+/// Narrowest image (pixels per row) for the Winograd path, by the lanes of the SIMD code the
+/// kernels run with. A row of `w` pixels is `⌈w/4⌉` tiles plus the spare one and its last tile
+/// may reach past the image, so narrow images waste much of the work: forward pass, batches of
+/// about 25,600 pixels, median ms (kernel bench, 2 threads, two rounds), Winograd against direct:
+/// AVX2 64 → 64 channels, width 3: 111 / 164 against 34 / 48; 8: 31 / 31 against 33 / 32; 12:
+/// 24 / 24 against 31 / 31; 24: 14.6 / 13.9 against 26 / 30; AVX2 32 → 32, 12: 9.3 / 9.3 against
+/// 8.4 / 8.9; 16: 7.4 / 7.3 against 6.8 / 7.9; 24: 4.8 / 4.9 against 7.1 / 6.1; AVX-512 64 → 64,
+/// 16: 18.5 / 19.7 against 12.7 / 14.7; 24: 11.8 / 11.9 against 10.5 / 13.0; 32: 10.5 / 10.5
+/// against 14.8 / 14.4 (BENCHMARKS.md, "Winograd only from 24 or 32 pixels of width").
+pub(super) fn min_width(lanes: usize) -> usize {
+    if lanes == 8 { 24 } else { 32 }
 }
 
 /// Whether the weight gradient takes Winograd's path (`conv3x3::winograd_weights`) for this
@@ -83,11 +96,13 @@ fn best_lanes() -> usize {
 }
 
 /// Whether the Winograd path is taken for this geometry: at least [`min_channels`] on both sides
-/// for the instruction set the kernels run with (the first and last layers of a denoiser, with 1
-/// or 3 channels on one side, and narrow models stay direct). Only [`Isa::Best`] takes it.
+/// and images at least [`min_width`] wide, for the instruction set the kernels run with (the
+/// first and last layers of a denoiser, with 1 or 3 channels on one side, narrow models and
+/// narrow images stay direct). Only [`Isa::Best`] takes it.
 pub(super) fn applies(g: &Geometry) -> bool {
-    let min = min_channels(best_lanes());
-    g.c_in >= min && g.c_out >= min
+    let lanes = best_lanes();
+    let min = min_channels(lanes);
+    g.c_in >= min && g.c_out >= min && g.width >= min_width(lanes)
 }
 
 thread_local! {

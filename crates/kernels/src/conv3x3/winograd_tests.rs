@@ -50,12 +50,19 @@ fn winograd_weight_gradient_matches_the_definition() {
 }
 
 #[test]
-fn winograd_takes_32_channel_layers_under_avx2_only() {
-    // AVX2's 8 lanes: from 32 channels; AVX-512 (16), NEON (4) and scalar code (1): from 64.
+fn winograd_takes_wide_layers_of_wide_images() {
+    // AVX2's 8 lanes: from 32 channels and 24 pixels of width; AVX-512 (16), NEON (4) and scalar
+    // code (1): from 64 channels and 32 pixels.
     assert_eq!(winograd::min_channels(8), 32);
+    assert_eq!(winograd::min_width(8), 24);
     for lanes in [1, 4, 16] {
         assert_eq!(winograd::min_channels(lanes), 64, "{lanes} lanes");
+        assert_eq!(winograd::min_width(lanes), 32, "{lanes} lanes");
     }
+    // On any CPU: 64 channels at 40 × 40 take it, the same layer on images 16 wide does not.
+    assert!(winograd::applies(&geometry(1, 64, 64, 40, 40)));
+    assert!(!winograd::applies(&geometry(1, 64, 64, 40, 16)));
+    assert!(!winograd::applies(&geometry(1, 64, 3, 40, 40)));
 }
 
 #[test]
