@@ -5,10 +5,10 @@
 //! four times the forward pass. Here all three (forward, input gradient, weight gradient) are
 //! register-tiled SIMD loops over a zero-padded input ([`kernel`]: `layout.rs`, `direct.rs`,
 //! `chain.rs`, `backward.rs`); on layers with 64 channels or more on both sides (32 or more
-//! under AVX2) the forward pass and the input gradient run as Winograd F(4×4, 3×3) (4× fewer
-//! multiply-adds, `winograd`), and under AVX2 the weight gradient as F(2×2, 3×3)
-//! (`winograd_weights`). They
-//! are registered with burn as a backend extension ([`Conv3x3Ops`]) for flex and for autodiff
+//! under AVX2), on images at least 32 pixels wide (24 under AVX2), the forward pass and the input
+//! gradient run as Winograd F(4×4, 3×3) (4× fewer multiply-adds, `winograd`), and under AVX2 the
+//! weight gradient as F(2×2, 3×3) (`winograd_weights`). They are registered with burn as a
+//! backend extension ([`Conv3x3Ops`]) for flex and for autodiff
 //! over flex, whose backward step ([`Conv3x3Gradients`], with the fused ReLU's) runs on flex;
 //! [`inference`] runs a whole chain of layers in one call.
 //!

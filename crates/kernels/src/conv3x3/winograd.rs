@@ -14,7 +14,8 @@
 //!
 //! It serves the forward pass and the input gradient (a convolution with the flipped, transposed
 //! kernel) of layers with at least [`min_channels`] channels on both sides (32 under AVX2, 64
-//! otherwise), in training and in inference; under AVX2 the weight gradient of those layers too,
+//! otherwise) on images at least [`min_width`] wide (24 and 32 pixels), in training and in
+//! inference; under AVX2 the weight gradient of those layers too,
 //! by F(2×2, 3×3) ([`applies_to_weights`], `conv3x3::winograd_weights`), else it stays direct
 //! (`conv3x3::weight_tiles`). So a 32-channel layer's sums differ between an AVX2 and an AVX-512
 //! CPU by rounding; on one CPU code path they are always the same.
