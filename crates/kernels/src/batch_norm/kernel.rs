@@ -3,12 +3,11 @@
 //!
 //! Sums run in f64, channel by channel in a fixed order (channels in parallel), so results do not
 //! depend on the thread count. The loops are compiled for the instruction set the convolution
-//! kernels run with (`conv3x3::with_best_simd`), which reorders nothing: every instruction set gives
-//! the same values.
-
-use rayon::prelude::*;
+//! kernels run with (`conv3x3::with_best_simd`), which reorders nothing: every instruction set
+//! gives the same values.
 
 use pulp::{Simd, WithSimd};
+use rayon::prelude::*;
 
 use crate::conv3x3::with_best_simd;
 use crate::fast_path::check_len;

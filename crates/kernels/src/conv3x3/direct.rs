@@ -15,8 +15,7 @@
 //!
 //! Layers with at least `winograd::min_channels` channels on both sides (32 under AVX2, 64
 //! otherwise), on images at least `winograd::min_width` wide (24 and 32 pixels), take Winograd's
-//! F(4×4, 3×3) instead for the forward pass and the input gradient
-//! (`conv3x3::winograd`).
+//! F(4×4, 3×3) instead for the forward pass and the input gradient (`conv3x3::winograd`).
 //!
 //! Work is split into blocks of whole rows of one image. Each output value is one fixed sequence
 //! of multiply-adds whatever the blocks; the weight gradient's blocks are fixed (independent of

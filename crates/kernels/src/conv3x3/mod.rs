@@ -8,9 +8,9 @@
 //! under AVX2), on images at least 32 pixels wide (24 under AVX2), the forward pass and the input
 //! gradient run as Winograd F(4×4, 3×3) (4× fewer multiply-adds, `winograd`), and under AVX2 the
 //! weight gradient as F(2×2, 3×3) (`winograd_weights`). They are registered with burn as a
-//! backend extension ([`Conv3x3Ops`]) for flex and for autodiff
-//! over flex, whose backward step ([`Conv3x3Gradients`], with the fused ReLU's) runs on flex;
-//! [`inference`] runs a whole chain of layers in one call.
+//! backend extension ([`Conv3x3Ops`]) for flex and for autodiff over flex, whose backward step
+//! ([`Conv3x3Gradients`], with the fused ReLU's) runs on flex; [`inference`] runs a whole chain
+//! of layers in one call.
 //!
 //! [`forward`] is what the models call: it takes this path for a 3×3, stride-1, padding-1,
 //! ungrouped f32 convolution on a flex device, and burn's own `Conv2d::forward` everywhere else

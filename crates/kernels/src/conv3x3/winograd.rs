@@ -15,8 +15,8 @@
 //! It serves the forward pass and the input gradient (a convolution with the flipped, transposed
 //! kernel) of layers with at least [`min_channels`] channels on both sides (32 under AVX2, 64
 //! otherwise) on images at least [`min_width`] wide (24 and 32 pixels), in training and in
-//! inference; under AVX2 the weight gradient of those layers too,
-//! by F(2×2, 3×3) ([`applies_to_weights`], `conv3x3::winograd_weights`), else it stays direct
+//! inference; under AVX2 the weight gradient of those layers too, by F(2×2, 3×3)
+//! ([`applies_to_weights`], `conv3x3::winograd_weights`), else it stays direct
 //! (`conv3x3::weight_tiles`). So a 32-channel layer's sums differ between an AVX2 and an AVX-512
 //! CPU by rounding; on one CPU code path they are always the same.
 //!
@@ -117,8 +117,8 @@ fn tile_rows(g: &Geometry) -> usize {
 }
 
 /// The convolution of the padded images `xp` with filters transformed by
-/// `winograd_filters::transform_filters` (`u`), plus `bias`, then ReLU if `relu`, written into `output`
-/// (`[batch, c_out, h, w]`, every value overwritten).
+/// `winograd_filters::transform_filters` (`u`), plus `bias`, then ReLU if `relu`, written into
+/// `output` (`[batch, c_out, h, w]`, every value overwritten).
 pub(super) fn convolve_into(
     xp: &Padded,
     u: &[f32],
@@ -216,7 +216,7 @@ fn run(
         });
 }
 
-/// `Bᵀ d` for six values, element-wise over runs (`d` rows in, `t` rows out).
+/// `Bᵀ d` for six values `d`.
 #[inline(always)]
 fn times_bt(d: [f32; 6]) -> [f32; 6] {
     let [d0, d1, d2, d3, d4, d5] = d;
@@ -336,7 +336,11 @@ fn bt_runs(d: [&[f32]; 6], [o0, o1, o2, o3, o4, o5]: [&mut [f32]; 6]) {
 
 /// `N` runs of `len` elements of `v`, starting `spacing` apart from its start.
 #[inline(always)]
-fn spaced_mut<const N: usize>(v: &mut [f32], spacing: usize, len: usize) -> [&mut [f32]; N] {
+pub(super) fn spaced_mut<const N: usize>(
+    v: &mut [f32],
+    spacing: usize,
+    len: usize,
+) -> [&mut [f32]; N] {
     let mut rest = v;
     std::array::from_fn(|_| {
         let run = std::mem::take(&mut rest);

@@ -4,7 +4,7 @@
 use pulp::{Simd, WithSimd};
 
 use super::micro::Isa;
-use super::winograd::POS;
+use super::winograd::{POS, spaced_mut};
 
 /// `G a` for three values `a`.
 #[inline(always)]
@@ -17,6 +17,20 @@ fn times_g([a0, a1, a2]: [f32; 3]) -> [f32; 6] {
         a0 / 24.0 - a1 / 12.0 + a2 / 6.0,
         a2,
     ]
+}
+
+/// `G a` element-wise over runs: `out[k][c]` from `a[0][c] … a[2][c]` (each `a` at least as
+/// long as the outputs, which are of one length).
+#[inline(always)]
+fn g_runs(a: [&[f32]; 3], [o0, o1, o2, o3, o4, o5]: [&mut [f32]; 6]) {
+    let n = o0.len();
+    let (o1, o2, o3) = (&mut o1[..n], &mut o2[..n], &mut o3[..n]);
+    let (o4, o5) = (&mut o4[..n], &mut o5[..n]);
+    let a = a.map(|r| &r[..n]);
+    for c in 0..n {
+        let v = times_g([a[0][c], a[1][c], a[2][c]]);
+        (o0[c], o1[c], o2[c], o3[c], o4[c], o5[c]) = (v[0], v[1], v[2], v[3], v[4], v[5]);
+    }
 }
 
 /// The filters transformed, `U_ξ = (G g Gᵀ)_ξ` for ξ = 6·i + j: `[36][c_out][c_in]`, from tap
@@ -54,35 +68,21 @@ impl WithSimd for FilterTransform<'_> {
             c_in: n,
         } = self;
         // G g: each filter column kx to six values (columns[kx][i]), then (G g) Gᵀ: each row i
-        // of that to six (rows[j]), as runs over the input channels.
+        // of that to six, written straight into U (positions 6·i + j, `c_out · n` apart), as
+        // runs over the input channels.
         let mut columns = [[(); 6]; 3].map(|c| c.map(|_| vec![0.0f32; n]));
-        let mut rows = [(); 6].map(|_| vec![0.0f32; n]);
         for o in 0..c_out {
             let g = |ky: usize, kx: usize| &taps[((3 * ky + kx) * c_out + o) * n..][..n];
             for (kx, column) in columns.iter_mut().enumerate() {
-                let (g0, g1, g2) = (g(0, kx), g(1, kx), g(2, kx));
-                let [c0, c1, c2, c3, c4, c5] = column.each_mut().map(|c| &mut c[..n]);
-                for c in 0..n {
-                    let v = times_g([g0[c], g1[c], g2[c]]);
-                    (c0[c], c1[c], c2[c], c3[c], c4[c], c5[c]) =
-                        (v[0], v[1], v[2], v[3], v[4], v[5]);
-                }
-            }
-            for i in 0..6 {
-                let (a0, a1, a2) = (
-                    &columns[0][i][..n],
-                    &columns[1][i][..n],
-                    &columns[2][i][..n],
+                g_runs(
+                    [g(0, kx), g(1, kx), g(2, kx)],
+                    column.each_mut().map(|c| &mut c[..]),
                 );
-                let [r0, r1, r2, r3, r4, r5] = rows.each_mut().map(|r| &mut r[..n]);
-                for c in 0..n {
-                    let v = times_g([a0[c], a1[c], a2[c]]);
-                    (r0[c], r1[c], r2[c], r3[c], r4[c], r5[c]) =
-                        (v[0], v[1], v[2], v[3], v[4], v[5]);
-                }
-                for (j, row) in rows.iter().enumerate() {
-                    u[((6 * i + j) * c_out + o) * n..][..n].copy_from_slice(row);
-                }
+            }
+            let [c0, c1, c2] = &columns;
+            for (i, ((a0, a1), a2)) in c0.iter().zip(c1).zip(c2).enumerate() {
+                let first = (6 * i * c_out + o) * n;
+                g_runs([a0, a1, a2], spaced_mut(&mut u[first..], c_out * n, n));
             }
         }
     }
